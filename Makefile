@@ -1,0 +1,35 @@
+# xling: every target installs what it needs into .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+XLING := $(VENV)/bin/xling
+OUT ?= out
+MODEL ?=
+
+.PHONY: install test demo eval eval-mt eval-align eval-claims bench bench-align bench-translate browser clean
+
+install: $(VENV)/.installed browser
+
+# torch is installed first, pinned, so pip takes the CPU wheel on disk rather than a CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+# Headless Chromium and its driver for the HTML report's browser test (Debian packages).
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	    else echo "note: install chromium and chromium-driver for the browser test" >&2; fi; }
+
+test: install
+	$(PY) -m pytest -q
+
+demo: install
+	$(XLING) compare seeds/ --reference seeds/002_ade6ea3ef36ce7e0.txt -o $(OUT)/
+
+clean:
+	rm -rf $(OUT) results .pytest_cache

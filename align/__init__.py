@@ -1,0 +1,1 @@
+"""Sentence similarity scorers, the parallel aligner and the claim matcher."""

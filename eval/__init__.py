@@ -1,0 +1,1 @@
+"""Evaluation: translation metrics, alignment and claim-matching scorers, benchmark harnesses."""

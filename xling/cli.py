@@ -1,0 +1,85 @@
+"""The `xling` command: a click group whose subcommands are thin wrappers over the library."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from translate.errors import XlingError
+from xling import __version__
+
+
+class InputFailure(click.ClickException):
+    """A user error shown as one line with exit code 2 (bad input or usage)."""
+
+    exit_code = 2
+
+
+class XlingGroup(click.Group):
+    """Turns library errors into one-line messages with the right exit code; --debug shows tracebacks."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except XlingError as exc:
+            if ctx.params.get("debug"):
+                raise
+            if exc.exit_code == 2:
+                raise InputFailure(str(exc)) from None
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            if ctx.params.get("debug"):
+                raise
+            click.echo("Interrupted; finished outputs are kept, re-run to resume.", err=True)
+            sys.exit(130)
+        except OSError as exc:
+            if ctx.params.get("debug"):
+                raise
+            # Disk full, permission denied, broken pipe: a runtime failure, not a bug.
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
+
+
+@click.group(cls=XlingGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.version_option(__version__, prog_name="xling")
+def main(debug: bool) -> None:
+    """Translate news articles into English, align their sentences, and compare claims across sources.
+
+    \b
+    Typical use:
+      xling compare seeds/ --reference seeds/002_ade6ea3ef36ce7e0.txt -o out/
+      xling translate article.de.txt -o article.en.txt
+      xling align src.txt ref.txt --mode claims
+    """
+
+
+def _register() -> None:
+    """Attach the subcommands; each lives in xling/commands/ and imports heavy libraries lazily."""
+    from importlib import import_module
+
+    for module, names in [
+        ("xling.commands.translate_cmd", ["translate", "models"]),
+        ("xling.commands.align_cmd", ["align"]),
+        ("xling.commands.compare_cmd", ["compare", "find"]),
+        ("xling.commands.eval_cmd", ["eval_group"]),
+        ("xling.commands.cache_cmd", ["cache"]),
+        ("xling.commands.prepare_cmd", ["prepare"]),
+    ]:
+        try:
+            mod = import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue  # a command not built yet
+        for name in names:
+            main.add_command(getattr(mod, name))
+
+
+_register()
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""One module per CLI command group; each parses options and calls the library."""
