@@ -31,5 +31,26 @@ test: install
 demo: install
 	$(XLING) compare seeds/ --reference seeds/002_ade6ea3ef36ce7e0.txt -o $(OUT)/
 
+# Evaluation (no network needed). Each prints a table and writes results/<name>-<time>.json.
+eval: eval-align eval-claims eval-mt
+
+eval-mt: install
+	$(PY) -m eval.eval_mt $(if $(MODEL),--model $(MODEL))
+
+eval-align: install
+	$(PY) -m eval.bench_align
+
+eval-claims: install
+	$(PY) -m eval.eval_claims
+
+# Performance benchmarks: medians and ratios measured in the same run.
+bench: bench-translate bench-align
+
+bench-translate: install
+	$(PY) -m benchmarks.bench_translate
+
+bench-align: install
+	$(PY) -m eval.bench_align --speed
+
 clean:
 	rm -rf $(OUT) results .pytest_cache
