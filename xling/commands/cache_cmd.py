@@ -1,0 +1,56 @@
+"""`xling cache`: inspect and clear the persistent translation cache."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+def _open(path: str | None):
+    """The translation cache at `path`, or at its default location."""
+    from translate.cache import TranslationCache
+
+    return TranslationCache(path)
+
+
+def _human(size: int) -> str:
+    """A byte count as B, KiB, MiB or GiB."""
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+@click.group("cache")
+def cache() -> None:
+    """Inspect or clear the translation cache ($XLING_CACHE_DIR, else $XDG_CACHE_HOME/xling)."""
+
+
+@cache.command("stats")
+@click.option("--path", type=click.Path(dir_okay=False), default=None, help="Cache file (default: the user cache).")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+def stats(path: str | None, as_json: bool) -> None:
+    """Show the number of cached translations, per model, and the size on disk."""
+    with _open(path) as store:
+        figures = store.stats()
+    if as_json:
+        click.echo(json.dumps(figures, indent=2))
+        return
+    click.echo(f"cache:   {figures['path']}")
+    click.echo(f"entries: {figures['entries']}")
+    click.echo(f"size:    {_human(figures['bytes'])}")
+    for model, count in figures["models"].items():
+        click.echo(f"  {count:>8}  {model}")
+
+
+@cache.command("clear")
+@click.option("--path", type=click.Path(dir_okay=False), default=None, help="Cache file (default: the user cache).")
+@click.option("--model", default=None, help="Delete only this model's entries (as listed by `xling cache stats`).")
+def clear(path: str | None, model: str | None) -> None:
+    """Delete cached translations (all of them, or one model's)."""
+    with _open(path) as store:
+        deleted = store.clear(model)
+    click.echo(f"deleted {deleted} cached translation{'s' if deleted != 1 else ''}")
