@@ -1,0 +1,102 @@
+"""Document preparation: read, identify the language, drop boilerplate and repeats, split into sentences."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from translate.cleaning import Paragraph, boilerplate_rule, duplicate_key, split_paragraphs
+from translate.document import Document, Dropped, Sentence
+from translate.errors import InputError
+from translate.langid import detect_language, resolve_language
+from translate.normalize import normalize_text
+from translate.reading import STDIN, read_text
+from translate.segment import split_sentences
+
+UNDETERMINED = "und"  # ISO 639-2 "undetermined": a text with no letters at all has no language to find
+_WORDLIKE = re.compile(r"[^\W\d_]")
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+
+
+def _pick_language(paragraphs: list[Paragraph], lang: str | None) -> str:
+    """The user's language if given (checked), else the language detected on the kept paragraphs."""
+    if lang:
+        return resolve_language(lang)
+    text = "\n".join(p.text for p in paragraphs)
+    if not _WORDLIKE.search(text):
+        return UNDETERMINED
+    return detect_language(text)
+
+
+def prepare_text(text: str, doc_id: str, lang: str | None = None) -> Document:
+    """Clean and segment a decoded text into a Document whose offsets point into `text`."""
+    dropped: list[Dropped] = []
+    content: list[Paragraph] = []
+    for para in split_paragraphs(text):
+        reason = boilerplate_rule(para.text)
+        if reason:
+            dropped.append(Dropped(doc_id, para.start, para.end, para.text, reason))
+        else:
+            content.append(para)
+    language = _pick_language(content, lang)
+    seen: dict[str, int] = {}
+    sentences: list[Sentence] = []
+    for para in content:
+        key = duplicate_key(normalize_text(para.text, language))
+        if key is not None and key in seen:
+            dropped.append(Dropped(doc_id, para.start, para.end, para.text, f"duplicate of paragraph {seen[key]}"))
+            continue
+        if key is not None:
+            seen[key] = para.index
+        for start, end in split_sentences(para.text, language):
+            a, b = para.start + start, para.start + end
+            sentences.append(
+                Sentence(doc_id, len(sentences), para.index, a, b, normalize_text(text[a:b], language), language)
+            )
+    dropped.sort(key=lambda d: d.start)
+    return Document(doc_id=doc_id, lang=language, text=text, sentences=sentences, dropped=dropped)
+
+
+def segmented_document(text: str, doc_id: str, lang: str | None = None) -> Document:
+    """A Document from pre-segmented text: line i is sentence i (empty lines included), nothing is dropped."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _LINE_BREAK.finditer(text):
+        spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(text):
+        spans.append((pos, len(text)))
+    if lang:
+        language = resolve_language(lang)
+    else:
+        language = detect_language(text) if _WORDLIKE.search(text) else UNDETERMINED
+    sentences = []
+    for i, (a, b) in enumerate(spans):
+        line = text[a:b]
+        # Offsets skip surrounding blanks like prepare_text does; an empty line keeps a zero-width span.
+        lead = len(line) - len(line.lstrip())
+        a2, b2 = (a + lead, a + len(line.rstrip())) if line.strip() else (a, a)
+        sentences.append(Sentence(doc_id, i, i, a2, b2, normalize_text(text[a2:b2], language), language))
+    return Document(doc_id=doc_id, lang=language, text=text, sentences=sentences, dropped=[])
+
+
+def load_document(
+    path: str | Path, lang: str | None = None, doc_id: str | None = None, segmented: bool = False
+) -> Document:
+    """Read and prepare one file ("-" for stdin); segmented=True reads one sentence per line without cleaning."""
+    text = read_text(path)
+    name = doc_id or ("stdin" if str(path) == STDIN else Path(path).name)
+    doc = segmented_document(text, name, lang) if segmented else prepare_text(text, name, lang)
+    doc.path = None if str(path) == STDIN else str(path)
+    return doc
+
+
+def load_documents(path_or_dir: str | Path, lang: str | None = None) -> list[Document]:
+    """Prepare one file, or every *.txt file of a folder in name order; InputError if the folder has none."""
+    p = Path(path_or_dir)
+    if str(path_or_dir) != STDIN and p.is_dir():
+        files = sorted(f for f in p.glob("*.txt") if f.is_file())
+        if not files:
+            raise InputError(f"{p} holds no .txt files; put one UTF-8 text file per article in it.")
+        return [load_document(f, lang=lang) for f in files]
+    return [load_document(path_or_dir, lang=lang)]

@@ -1,0 +1,147 @@
+"""Sentence segmentation with pysbd, repaired by a few explained rules, with exact offsets into the paragraph."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+PYSBD_LANGS = frozenset(
+    {"am", "ar", "bg", "da", "de", "el", "en", "es", "fa", "fr", "hi", "hy", "it", "ja", "kk", "mr", "my", "nl", "pl",
+     "ru", "sk", "ur", "zh"}
+)
+
+_END_PUNCT = ".!?…؟。！？"
+_CLOSERS = "\"'”“’»«)]"
+# A piece that ends a sentence: final punctuation, optionally followed by closing quotes or brackets.
+_ENDS_SENTENCE = re.compile(rf"[{re.escape(_END_PUNCT)}][{re.escape(_CLOSERS)}]*$")
+# Quote characters that close a quotation when followed by a space or the end: German „…“ closes with “.
+_LEADING_CLOSER = re.compile(r"^[\"'”“’»)\]]+(?=\s|$)")
+# Fallback splitter (languages pysbd lacks, and pre-cutting very long paragraphs): after final punctuation and
+# closing quotes, before whitespace; CJK full stops need no space.
+_FALLBACK_CUT = re.compile(rf"(?<=[{re.escape(_END_PUNCT)}])[{re.escape(_CLOSERS)}]*\s+|(?<=[。！？])")
+_WORDLIKE = re.compile(r"[^\W_]")
+_LOWER_START = re.compile(r"^[\"'„“”‚‘’«»(\[]*[a-zäöüßàâçéèêëîïôûùüÿñ]")
+# German (and English) determiners/prepositions before an ordinal ("am V. Ministerforum", "der 2. Weltkrieg").
+_ORDINAL_END = re.compile(
+    r"\b(?:am|im|vom|zum|zur|beim|bis|ab|seit|der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|"
+    r"jeden|jede|the|on|of)\s+(?:\d{1,4}|[IVXLCDM]{1,6})\.$",
+    re.IGNORECASE,
+)
+_MONTHS = (
+    "januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|"
+    "jan|feb|mär|apr|jun|jul|aug|sep|sept|okt|nov|dez"
+)
+_DATE_SPLIT = re.compile(rf"^(?:{_MONTHS})\b", re.IGNORECASE)
+_NUMBER_END = re.compile(r"\b\d{1,2}\.$")
+# Abbreviations pysbd's German list lacks, and single letters ("Wang X. Li"); they never end a sentence here.
+_ABBREV_END = re.compile(
+    r"(?:\b(?:z\.\s?b|d\.\s?h|u\.\s?a|s\.\s?o|o\.\s?ä|v\.\s?a|bzw|ca|vgl|evtl|ggf|inkl|sog|dr|prof|nr|str|"
+    r"mio|mrd|mr|mrs|ms|st|vs|no|gen|lt|col|sen|rep|gov)|(?<![^\W\d_])[A-ZÄÖÜ])\.$",
+    re.IGNORECASE,
+)
+
+# pysbd slows down more than linearly on very long paragraphs; beyond this they are pre-cut at safe boundaries.
+_CHUNK_CHARS = 5000
+
+
+@lru_cache(maxsize=None)
+def _segmenter(lang: str):
+    """One pysbd segmenter per language, built on first use."""
+    import pysbd
+
+    return pysbd.Segmenter(language=lang, clean=False, char_span=False)
+
+
+def _fallback_starts(text: str) -> list[int]:
+    """Sentence start offsets found by the punctuation-only splitter."""
+    return [0] + [m.end() for m in _FALLBACK_CUT.finditer(text) if 0 < m.end() < len(text)]
+
+
+def _pysbd_starts(text: str, lang: str) -> list[int]:
+    """Sentence start offsets from pysbd, located in `text` (pysbd returns strings, not reliable offsets)."""
+    starts = [0]
+    cursor = 0
+    for sent in _segmenter(lang).segment(text):
+        piece = sent.strip()
+        if not piece:
+            continue
+        found = text.find(piece, cursor)
+        if found < 0:
+            # pysbd altered the text; its cut points can no longer be trusted for this chunk.
+            return _fallback_starts(text)
+        if found > 0 and found != starts[-1]:
+            starts.append(found)
+        cursor = found + len(piece)
+    return starts
+
+
+def _chunks(text: str) -> list[int]:
+    """Offsets at which to pre-cut a long paragraph so that each chunk stays near _CHUNK_CHARS."""
+    cuts = [0]
+    for start in _fallback_starts(text)[1:]:
+        if start - cuts[-1] >= _CHUNK_CHARS:
+            cuts.append(start)
+    return cuts
+
+
+def _raw_starts(text: str, lang: str) -> list[int]:
+    """Candidate sentence starts before repair."""
+    if not re.search(rf"[{re.escape(_END_PUNCT)}]", text.rstrip().rstrip(_CLOSERS)[:-1] or ""):
+        return [0]  # no punctuation before the very end: one sentence, and no pysbd call that could crawl
+    if lang not in PYSBD_LANGS:
+        return _fallback_starts(text)
+    cuts = _chunks(text)
+    starts: list[int] = []
+    for i, begin in enumerate(cuts):
+        end = cuts[i + 1] if i + 1 < len(cuts) else len(text)
+        starts.extend(begin + s for s in _pysbd_starts(text[begin:end], lang))
+    return sorted(set(starts))
+
+
+def _keeps_going(prev: str, nxt: str, lang: str) -> bool:
+    """Whether a cut between `prev` and `nxt` is wrong and the two pieces form one sentence."""
+    p = prev.rstrip()
+    if not _ENDS_SENTENCE.search(p):
+        return True  # pysbd cut after a colon, inside "am 1. Januar", or before a number: not a sentence end
+    if not _WORDLIKE.search(nxt):
+        return True  # a lone quote or dash belongs to its neighbour
+    if lang in ("de", "en") or lang not in PYSBD_LANGS:
+        if _LOWER_START.match(nxt.lstrip()):
+            return True  # sentences in cased scripts start with a capital, so this was an abbreviation
+        if _ORDINAL_END.search(p) or _ABBREV_END.search(p):
+            return True
+        if _NUMBER_END.search(p) and _DATE_SPLIT.match(nxt.lstrip()):
+            return True
+    return False
+
+
+def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end) in `text`, trimmed of whitespace, covering all its non-whitespace characters."""
+    starts = _raw_starts(text, lang)
+    bounds = starts + [len(text)]
+    pieces = [[bounds[i], bounds[i + 1]] for i in range(len(starts))]
+    # A closing quote that pysbd left at the start of the next sentence belongs to the one it closes.
+    for i in range(1, len(pieces)):
+        m = _LEADING_CLOSER.match(text[pieces[i][0]:pieces[i][1]].lstrip())
+        if m:
+            lead = len(text[pieces[i][0]:pieces[i][1]]) - len(text[pieces[i][0]:pieces[i][1]].lstrip())
+            pieces[i - 1][1] = pieces[i][0] + lead + m.end()
+            pieces[i][0] = pieces[i - 1][1]
+    merged: list[list[int]] = []
+    for piece in pieces:
+        if not text[piece[0]:piece[1]].strip():
+            if merged:
+                merged[-1][1] = piece[1]
+            continue
+        if merged and _keeps_going(text[merged[-1][0]:merged[-1][1]], text[piece[0]:piece[1]], lang):
+            merged[-1][1] = piece[1]
+        else:
+            merged.append(piece)
+    spans = []
+    for start, end in merged:
+        chunk = text[start:end]
+        lead = len(chunk) - len(chunk.lstrip())
+        trail = len(chunk) - len(chunk.rstrip())
+        if end - trail > start + lead:
+            spans.append((start + lead, end - trail))
+    return spans

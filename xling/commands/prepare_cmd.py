@@ -1,0 +1,67 @@
+"""`xling prepare`: show how a document is cleaned and split into sentences, and what was dropped and why."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from translate.document import Document
+
+
+def _rows(doc: Document, show_dropped: bool) -> list[tuple[int, dict]]:
+    """Sentences (and dropped spans when asked) as (offset, record) pairs, in document order."""
+    rows = [(s.start, {"type": "sentence", **s.to_dict()}) for s in doc.sentences]
+    if show_dropped:
+        rows += [(d.start, {"type": "dropped", **d.to_dict()}) for d in doc.dropped]
+    rows.sort(key=lambda r: r[0])
+    return rows
+
+
+def _render(docs: list[Document], fmt: str, show_dropped: bool) -> str:
+    """The output text: one sentence per line (txt) or one JSON object per line (jsonl)."""
+    out: list[str] = []
+    for doc in docs:
+        if fmt == "txt" and len(docs) > 1:
+            out.append(f"# {doc.doc_id} ({doc.lang})")
+        for _, row in _rows(doc, show_dropped):
+            if fmt == "jsonl":
+                out.append(json.dumps(row, ensure_ascii=False))
+            elif row["type"] == "sentence":
+                out.append(row["text"])
+            else:
+                # Marked so a reader sees what was removed; whitespace folded to keep one record per line.
+                out.append(f"-- dropped ({row['reason']}): {' '.join(row['text'].split())}")
+    return "".join(line + "\n" for line in out)
+
+
+@click.command("prepare")
+@click.argument("source", metavar="FILE")
+@click.option("--lang", default=None, metavar="XX", help="Language as an ISO 639-1 code (de, en, fa, ...); detected if omitted.")
+@click.option("--format", "fmt", type=click.Choice(["txt", "jsonl"]), default="txt", show_default=True,
+              help="txt: one sentence per line; jsonl: one JSON object per sentence with offsets.")
+@click.option("--show-dropped", is_flag=True, help="Also show removed boilerplate and repeats, with the reason.")
+@click.option("--segmented", is_flag=True, help="The input already has one sentence per line; do not clean or split.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write here instead of standard output.")
+def prepare(source: str, lang: str | None, fmt: str, show_dropped: bool, segmented: bool, output: str | None) -> None:
+    """Clean FILE and split it into sentences (FILE may be a folder of .txt files, or - for stdin).
+
+    \b
+    Examples:
+      xling prepare seeds/003_25baae2a21a7165f.txt --show-dropped
+      xling prepare article.txt --lang de --format jsonl -o article.jsonl
+    """
+    from translate.prepare import load_document, load_documents
+
+    docs = [load_document(source, lang=lang, segmented=True)] if segmented else load_documents(source, lang=lang)
+    for doc in docs:
+        click.echo(f"{doc.doc_id}: {doc.lang}, {len(doc.sentences)} sentences, {len(doc.dropped)} dropped", err=True)
+    text = _render(docs, fmt, show_dropped)
+    if output:
+        from xling.compare import write_text_atomic
+
+        write_text_atomic(output, text)
+    else:
+        sys.stdout.write(text)
