@@ -19,3 +19,31 @@ SEEDS = ROOT / "seeds"
 def seeds_dir() -> Path:
     """The folder of the four seed articles."""
     return SEEDS
+
+
+# Tiny random translation models (test fixtures: their output is NOT a translation). Built once per session from
+# the seed articles; one torch thread because on 2 shared cores extra intra-op threads only contend.
+_TINY_SEEDS = ["000_2c29ad0641dc83f6.txt", "001_2959add6671d93e8.txt", "002_ade6ea3ef36ce7e0.txt",
+               "003_25baae2a21a7165f.txt"]
+
+
+@pytest.fixture(scope="session")
+def tiny_marian_dir(tmp_path_factory) -> Path:
+    """A randomly initialised MarianMT model folder (safetensors, MarianTokenizer), flagged xling_random_fixture."""
+    import torch
+
+    from translate.fixtures import build_tiny_marian
+
+    torch.set_num_threads(1)
+    return build_tiny_marian(tmp_path_factory.mktemp("tiny-marian"), [SEEDS / n for n in _TINY_SEEDS])
+
+
+@pytest.fixture(scope="session")
+def tiny_nllb_dir(tmp_path_factory) -> Path:
+    """A randomly initialised NLLB (M2M100) model folder with all 202 language codes, flagged xling_random_fixture."""
+    import torch
+
+    from translate.fixtures import build_tiny_nllb
+
+    torch.set_num_threads(1)
+    return build_tiny_nllb(tmp_path_factory.mktemp("tiny-nllb"), [SEEDS / n for n in _TINY_SEEDS])

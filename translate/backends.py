@@ -1,0 +1,74 @@
+"""Translation backends by name: each loads one model folder and translates batches of sentences.
+
+A backend is any object with:
+  name: str                                   the registry name ("hf", "ct2", ...)
+  max_input_tokens: int                       the most tokens (specials included) one input may have
+  count_tokens(texts: list[str]) -> list[int] input tokens per text, specials included
+  translate_batch(texts: list[str], beam: int = 4, max_length: int = 512) -> list[str]
+                                              one deterministic translation per text, in order
+A loader has the signature of `load_backend` minus `name` and is registered in BACKENDS. "auto" goes through
+AUTO_ORDER and takes the first backend that can run the model (a loader signals "cannot" with BackendUnavailable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from translate.errors import InputError
+
+
+class Backend(Protocol):
+    """What the Translator needs from a backend."""
+
+    name: str
+    max_input_tokens: int
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Input tokens per text, special tokens included."""
+        ...
+
+    def translate_batch(self, texts: list[str], beam: int = 4, max_length: int = 512) -> list[str]:
+        """One translation per text, in order."""
+        ...
+
+
+class BackendUnavailable(Exception):
+    """Raised by a loader when its backend cannot run this model here (so "auto" tries the next one)."""
+
+
+def _load_hf(model_dir: Path, kind: str, device: str, **opts: Any) -> Backend:
+    """Load the transformers backend."""
+    from translate.hf_backend import HFBackend
+
+    return HFBackend(model_dir, kind, device=device, **opts)
+
+
+BackendLoader = Callable[..., Backend]
+BACKENDS: dict[str, BackendLoader] = {"hf": _load_hf}
+# The order "auto" tries backends in; the first that loads wins.
+AUTO_ORDER: list[str] = ["hf"]
+
+
+def backend_names() -> list[str]:
+    """The names accepted by --backend."""
+    return ["auto", *BACKENDS]
+
+
+def load_backend(name: str, model_dir: str | Path, kind: str, device: str = "auto", **opts: Any) -> Backend:
+    """Load the named backend ("auto" picks the first in AUTO_ORDER that can run the model)."""
+    if name == "auto":
+        reasons = []
+        for candidate in AUTO_ORDER:
+            try:
+                return BACKENDS[candidate](Path(model_dir), kind, device, **opts)
+            except BackendUnavailable as exc:
+                reasons.append(f"{candidate}: {exc}")
+        raise InputError(f"no backend can run the model in {model_dir} ({'; '.join(reasons)}).")
+    if name not in BACKENDS:
+        raise InputError(f"unknown backend {name!r}; choose one of {', '.join(backend_names())}.")
+    try:
+        return BACKENDS[name](Path(model_dir), kind, device, **opts)
+    except BackendUnavailable as exc:
+        raise InputError(f"the {name} backend cannot run the model in {model_dir}: {exc}.") from None

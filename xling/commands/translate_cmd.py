@@ -1,0 +1,236 @@
+"""`xling translate` (documents into English) and `xling models` (list, pull and locate translation models)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+
+from translate.errors import InputError
+
+BACKENDS = ["auto", "hf", "ct2"]
+
+
+class _Translators:
+    """One Translator per source language, loaded on first use (a folder may mix German and Persian)."""
+
+    def __init__(self, options: dict, progress) -> None:
+        self.options = options
+        self.progress = progress
+        self.loaded: dict[str, object] = {}
+
+    def get(self, lang: str):
+        """The translator for `lang`, loading it (and saying which backend it chose) the first time."""
+        if lang not in self.loaded:
+            from translate.translator import RandomModelWarning, Translator
+
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", RandomModelWarning)
+                tr = Translator(source=lang, progress=self.progress, **self.options)
+            for w in caught:
+                click.echo(f"WARNING: {w.message}", err=True)
+            click.echo(f"backend: {tr.backend_name}", err=True)
+            click.echo(f"model: {tr.model_id} ({tr.pair}, revision {tr.resolved.revision})", err=True)
+            self.loaded[lang] = tr
+        return self.loaded[lang]
+
+
+def _passes_through(doc, target: str) -> bool:
+    """Whether a document needs no model: already in the target language, or without any language to translate."""
+    from translate.prepare import UNDETERMINED
+
+    return doc.lang in (target, UNDETERMINED) or not doc.sentences
+
+
+def _stale_temps(outdir: Path, name: str) -> list[Path]:
+    """Temporary files a killed earlier run left for one output (they never hold a finished translation)."""
+    return list(outdir.glob(f".{name}.*.tmp"))
+
+
+@click.command()
+@click.argument("input_path", metavar="FILE|DIR|-")
+@click.option("-s", "--source-lang", default=None, help="Source language (ISO 639-1, e.g. de, fa) [default: detected per document].")
+@click.option("-t", "--target-lang", default="en", show_default=True, help="Target language.")
+@click.option("-m", "--model", default=None,
+              help="Hub id (Helsinki-NLP/opus-mt-de-en), local model folder, or pair (de-en) [default: the registry's model for the pair].")
+@click.option("--backend", type=click.Choice(BACKENDS), default="auto", show_default=True,
+              help="hf = transformers/PyTorch, ct2 = CTranslate2; auto picks the fastest available.")
+@click.option("--beam", type=click.IntRange(1, 64), default=4, show_default=True, help="Beam size.")
+@click.option("--batch-size", type=click.IntRange(1), default=16, show_default=True, help="Sentences per model call.")
+@click.option("--max-length", type=click.IntRange(8, 4096), default=512, show_default=True,
+              help="Most tokens of one input or output; longer sentences are split at clause boundaries, never cut.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help="Where the model runs.")
+@click.option("--format", "fmt", type=click.Choice(["txt", "jsonl", "tsv"]), default="txt", show_default=True,
+              help="txt: one translation per prepared sentence per line (what `xling compare --translations` reads); "
+                   "jsonl: doc_id, index, source, translation, offsets; tsv: source<TAB>translation.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the persistent translation cache.")
+@click.option("-o", "--output", default=None, type=click.Path(),
+              help="Output file (FILE input; default stdout) or folder (DIR input; required).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def translate(input_path, source_lang, target_lang, model, backend, beam, batch_size, max_length, device, fmt,
+              no_cache, output, quiet):
+    """Translate a document, a folder of *.txt documents, or stdin (-) into English, one sentence at a time.
+
+    Each document is prepared first (boilerplate and repeated paragraphs dropped, split into sentences) and
+    every prepared sentence gets exactly one translation, in order. The source language is detected per
+    document unless -s is given; documents already in the target language are passed through unchanged (with a
+    note), so a folder's output always has one file per document.
+
+    A folder needs -o OUTDIR and writes OUTDIR/<file name> per document (<stem>.jsonl / .tsv for those formats).
+    It resumes: documents whose output already exists are skipped, and every output is written to a temporary
+    file and renamed, so an interrupted run never leaves half a file.
+
+    Model weights come from --model, or the registry's model for the pair in the Hugging Face cache
+    ($HF_HOME); fetch them with `xling models pull de-en` on a machine with network access.
+
+    \b
+    Examples:
+      xling translate seeds/000_2c29ad0641dc83f6.txt
+      xling translate seeds/ -o out/translations/ --format txt
+      cat article.txt | xling translate - -s fa --format jsonl
+    """
+    from translate.outputs import output_name, render
+    from translate.prepare import load_documents
+    from xling.compare import write_text_atomic
+
+    is_dir = input_path != "-" and Path(input_path).is_dir()
+    if input_path != "-" and not Path(input_path).exists():
+        raise InputError(f"{input_path} does not exist; give a text file, a folder of .txt files, or - for stdin.")
+    if is_dir and not output:
+        raise InputError("translating a folder needs -o OUTDIR for the per-document outputs.")
+    docs = load_documents(input_path, lang=source_lang)
+    outdir = Path(output) if is_dir else None
+    todo = docs
+    if outdir is not None:
+        outdir.mkdir(parents=True, exist_ok=True)
+        done = [d for d in docs if (outdir / output_name(d.doc_id, fmt)).is_file()]
+        if done:
+            click.echo(f"skipping {len(done)} of {len(docs)} documents already translated in {outdir} "
+                       "(delete their outputs to redo them)", err=True)
+        todo = [d for d in docs if d not in done]
+
+    cache = None
+    if not no_cache:
+        from translate.cache import TranslationCache
+
+        cache = TranslationCache()
+    bar = None
+    if not quiet:
+        from tqdm import tqdm
+
+        bar = tqdm(total=sum(len(d) for d in todo if not _passes_through(d, target_lang)), unit="sent",
+                   desc="translating", file=click.get_text_stream("stderr"), dynamic_ncols=True)
+    translators = _Translators(dict(target=target_lang, model=model, backend=backend, device=device, beam=beam,
+                                    batch_size=batch_size, max_length=max_length, cache=cache), bar)
+    try:
+        for doc in todo:
+            if _passes_through(doc, target_lang):
+                click.echo(f"{doc.doc_id}: language {doc.lang!r}, {len(doc)} sentences written unchanged "
+                           "(nothing to translate)", err=True)
+                translations = doc.texts()
+            else:
+                translations = translators.get(doc.lang).translate_document(doc)
+            text = render(doc, translations, fmt)
+            if outdir is not None:
+                name = output_name(doc.doc_id, fmt)
+                for stale in _stale_temps(outdir, name):
+                    stale.unlink(missing_ok=True)
+                write_text_atomic(outdir / name, text)
+            elif output:
+                write_text_atomic(Path(output), text)
+            else:
+                click.echo(text, nl=False)
+    finally:
+        if bar is not None:
+            bar.close()
+        if cache is not None:
+            cache.close()
+    if outdir is not None:
+        click.echo(f"wrote {len(todo)} translations to {outdir}", err=True)
+
+
+def _model_for(ref: str | None, model: str | None) -> tuple[str, str | None]:
+    """(hub id or folder, pair or None) from a PAIR argument or a --model option."""
+    from translate.registry import default_model, looks_like_pair, pair_name, parse_pair
+
+    if bool(ref) == bool(model):
+        raise InputError("give either a language pair (like de-en) or --model ID, not both and not neither.")
+    if model:
+        return model, None
+    if not looks_like_pair(ref):
+        return ref, None  # a hub id or folder given without --model
+    source, target = parse_pair(ref)
+    return default_model(source, target), pair_name(source, target)
+
+
+@click.group()
+def models() -> None:
+    """List, download and locate translation models (kept in the Hugging Face cache, $HF_HOME)."""
+
+
+@models.command("list")
+def list_models() -> None:
+    """Show the language pairs with a default model, and whether its weights are present locally."""
+    from translate.models import cached_snapshot, missing_files
+    from translate.registry import NLLB_MODEL, registered_pairs
+
+    rows = []
+    for spec in registered_pairs():
+        path = cached_snapshot(spec.model)
+        present = "present" if path is not None and not missing_files(path) else "not downloaded"
+        rows.append((spec.name, spec.model, present, str(path) if path else ""))
+    path = cached_snapshot(NLLB_MODEL)
+    rows.append(("*-*", NLLB_MODEL, "present" if path and not missing_files(path) else "not downloaded",
+                 str(path) if path else ""))
+    widths = [max(len(r[i]) for r in rows + [("pair", "model", "weights", "")]) for i in range(3)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(("pair", "model", "weights"), widths)) + "  path")
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[3])
+    click.echo("*-*: any other pair of the 90 languages NLLB covers, e.g. ru-en, ar-en, en-fr.")
+
+
+@models.command("pull")
+@click.argument("pair", required=False, metavar="[PAIR]")
+@click.option("-m", "--model", default=None, help="A hub id to download instead of a pair's default model.")
+def pull(pair: str | None, model: str | None) -> None:
+    """Download a model into the Hugging Face cache (needs network; safetensors weights when available).
+
+    \b
+    Examples:
+      xling models pull de-en
+      xling models pull --model facebook/nllb-200-distilled-600M
+    """
+    from translate.models import cached_snapshot, is_local_ref, missing_files, pull_model
+
+    model_id, pair_id = _model_for(pair, model)
+    if is_local_ref(model_id):
+        raise InputError(f"{model_id} is a local folder; there is nothing to download.")
+    path = cached_snapshot(model_id)
+    if path is not None and not missing_files(path):
+        click.echo(f"{model_id} is already in the cache", err=True)
+    else:
+        click.echo(f"downloading {model_id} ...", err=True)
+        path = pull_model(model_id, pair=pair_id)
+    click.echo(str(path))
+
+
+@models.command("path")
+@click.argument("ref", metavar="PAIR|ID|DIR")
+def path(ref: str) -> None:
+    """Print where a model's weights are, or where `xling models pull` would put them."""
+    from translate.models import cache_repo_dir, cached_snapshot, is_local_ref
+
+    model_id, _ = _model_for(ref, None)
+    if is_local_ref(model_id):
+        click.echo(str(Path(model_id).expanduser().resolve()))
+        return
+    found = cached_snapshot(model_id)
+    if found is None:
+        click.echo(f"{model_id} is not downloaded; `xling models pull` puts it in:", err=True)
+        click.echo(str(cache_repo_dir(model_id)))
+    else:
+        click.echo(str(found))
+
+
+__all__ = ["translate", "models"]
