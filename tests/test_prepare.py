@@ -111,6 +111,10 @@ def test_german_ordinal_does_not_split(docs):
         ('Er sagte, "zu leisten." Álvarez „äußerte den Willen“, schließt sie.',
          ['Er sagte, "zu leisten."', "Álvarez „äußerte den Willen“, schließt sie."]),
         ("Er sagte: „Wir kommen.“ Dann ging er.", ["Er sagte: „Wir kommen.“", "Dann ging er."]),
+        ("Laut Art. 5 Abs. 2 GG ist das so. Am 3. Oktober feiert man.",
+         ["Laut Art. 5 Abs. 2 GG ist das so.", "Am 3. Oktober feiert man."]),
+        ("„Kommt ihr?“ fragte sie. Er zählte bis 3. Dann kam sie.",
+         ["„Kommt ihr?“ fragte sie.", "Er zählte bis 3. Dann kam sie."]),
     ],
 )
 def test_german_rules(text, expected):
@@ -237,6 +241,18 @@ def test_segmented_input_keeps_line_numbers(tmp_path):
     assert doc.texts() == ["Erster Satz. Noch einer.", "", "Dritter Satz", "Verwandte Videos:"]
     assert [s.index for s in doc.sentences] == [0, 1, 2, 3] and doc.dropped == []
     assert doc.text[doc.sentences[2].start:doc.sentences[2].end] == "Dritter Satz"
+
+
+def test_crlf_and_menus_stay_separate_lines():
+    doc = prepare_text("Politik\r\nWirtschaft\r\nKultur\r\n", "m", lang="de")
+    assert doc.texts() == ["Politik", "Wirtschaft", "Kultur"]
+    assert [s.paragraph for s in doc.sentences] == [0, 1, 2]
+
+
+def test_undetectable_language_names_the_document():
+    with pytest.raises(InputError, match="greek.txt.*--lang"):
+        prepare_text("Καλημέρα κόσμε. Πώς είσαι σήμερα;", "greek.txt")
+    assert prepare_text("2022 ...", "n").lang == "und"
 
 
 def test_hard_wrapped_paragraph_is_joined():

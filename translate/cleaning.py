@@ -52,7 +52,8 @@ def _hard_wrapped(lines: list[tuple[int, int, int]], text: str) -> bool:
         return False
     lengths = [e - s for s, e, _ in lines]
     body = lines[:-1]
-    if max(lengths) > 100 or min(lengths[:-1]) < 0.6 * max(lengths):
+    # Wrapping happens at 40+ columns; shorter equal lines are menus or lists, which stay separate.
+    if not 40 <= max(lengths) <= 100 or min(lengths[:-1]) < 0.6 * max(lengths):
         return False
     open_ended = sum(1 for s, e, _ in body if not _TERMINAL.search(text[s:e]))
     return open_ended * 2 > len(body)

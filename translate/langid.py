@@ -66,12 +66,12 @@ def _sample(text: str) -> str:
     return text[:_SAMPLE_CHARS] + "\n" + text[mid:mid + _SAMPLE_CHARS]
 
 
-def detect_language(text: str) -> str:
+def detect_language(text: str, name: str = "the text") -> str:
     """Identify the language of `text` as an ISO 639-1 code ("de", "en", "fa", ...); InputError if it cannot."""
     found = _detector().detect_language_of(_sample(text)) if text.strip() else None
     if found is None:
         raise InputError(
-            "Could not identify the language of the text (too short or no letters); "
-            "pass it with --lang, e.g. --lang de."
+            f"Could not identify the language of {name} (too little text, or not one of {', '.join(DETECTABLE)}); "
+            "pass it with --lang, e.g. --lang el."
         )
     return found.iso_code_639_1.name.lower()

@@ -21,10 +21,11 @@ _LEADING_CLOSER = re.compile(r"^[\"'”“’»)\]]+(?=\s|$)")
 _FALLBACK_CUT = re.compile(rf"(?<=[{re.escape(_END_PUNCT)}])[{re.escape(_CLOSERS)}]*\s+|(?<=[。！？])")
 _WORDLIKE = re.compile(r"[^\W_]")
 _LOWER_START = re.compile(r"^[\"'„“”‚‘’«»(\[]*[a-zäöüßàâçéèêëîïôûùüÿñ]")
-# German (and English) determiners/prepositions before an ordinal ("am V. Ministerforum", "der 2. Weltkrieg").
+# German determiners and contractions before an ordinal ("am V. Ministerforum", "der 2. Weltkrieg"); prepositions
+# such as "bis" are left out because "bis 3." can end a sentence.
 _ORDINAL_END = re.compile(
-    r"\b(?:am|im|vom|zum|zur|beim|bis|ab|seit|der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|"
-    r"jeden|jede|the|on|of)\s+(?:\d{1,4}|[IVXLCDM]{1,6})\.$",
+    r"\b(?:am|im|vom|zum|zur|beim|der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines)\s+"
+    r"(?:\d{1,4}|[IVXLCDM]{1,6})\.$",
     re.IGNORECASE,
 )
 _MONTHS = (
@@ -33,12 +34,15 @@ _MONTHS = (
 )
 _DATE_SPLIT = re.compile(rf"^(?:{_MONTHS})\b", re.IGNORECASE)
 _NUMBER_END = re.compile(r"\b\d{1,2}\.$")
-# Abbreviations pysbd's German list lacks, and single letters ("Wang X. Li"); they never end a sentence here.
+# Abbreviations that pysbd's lists lack and that practically never end a sentence.
 _ABBREV_END = re.compile(
-    r"(?:\b(?:z\.\s?b|d\.\s?h|u\.\s?a|s\.\s?o|o\.\s?ä|v\.\s?a|bzw|ca|vgl|evtl|ggf|inkl|sog|dr|prof|nr|str|"
-    r"mio|mrd|mr|mrs|ms|st|vs|no|gen|lt|col|sen|rep|gov)|(?<![^\W\d_])[A-ZÄÖÜ])\.$",
+    r"\b(?:z\.\s?b|d\.\s?h|bzw|ca|vgl|evtl|ggf|inkl|sog|dr|prof|nr|mr|mrs|vs)\.$",
     re.IGNORECASE,
 )
+# Abbreviations that precede a number ("Art. 5 Abs. 2", "Kap. 3", "No. 7"): pysbd cuts before the number.
+_NUMBERED_ABBREV_END = re.compile(r"\b(?:art|abs|kap|nr|no|s|bd|abb|tab|ziff|abschn|par|vol|pp?|ch|sec|fig|jg)\.$",
+                                  re.IGNORECASE)
+_DIGIT_START = re.compile(r"^\d")
 
 # pysbd slows down more than linearly on very long paragraphs; beyond this they are pre-cut at safe boundaries.
 _CHUNK_CHARS = 5000
@@ -61,7 +65,9 @@ def _pysbd_starts(text: str, lang: str) -> list[int]:
     """Sentence start offsets from pysbd, located in `text` (pysbd returns strings, not reliable offsets)."""
     starts = [0]
     cursor = 0
-    for sent in _segmenter(lang).segment(text):
+    # Segmenter.segment() then re-finds every sentence with a freshly compiled regex searched from the start of the
+    # text, which is quadratic and fills re's cache; the processor's sentences are located here with str.find.
+    for sent in _segmenter(lang).processor(text).process():
         piece = sent.strip()
         if not piece:
             continue
@@ -101,6 +107,8 @@ def _raw_starts(text: str, lang: str) -> list[int]:
 def _keeps_going(prev: str, nxt: str, lang: str) -> bool:
     """Whether a cut between `prev` and `nxt` is wrong and the two pieces form one sentence."""
     p = prev.rstrip()
+    if not _WORDLIKE.search(p):
+        return True  # leading "..." or a stray quote is no sentence of its own
     if not _ENDS_SENTENCE.search(p):
         return True  # pysbd cut after a colon, inside "am 1. Januar", or before a number: not a sentence end
     if not _WORDLIKE.search(nxt):
@@ -111,6 +119,8 @@ def _keeps_going(prev: str, nxt: str, lang: str) -> bool:
         if _ORDINAL_END.search(p) or _ABBREV_END.search(p):
             return True
         if _NUMBER_END.search(p) and _DATE_SPLIT.match(nxt.lstrip()):
+            return True
+        if _NUMBERED_ABBREV_END.search(p) and _DIGIT_START.match(nxt.lstrip()):
             return True
     return False
 
