@@ -1,0 +1,65 @@
+"""Figures for evaluation runs, drawn with matplotlib's Agg backend (no display needed)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Sequence
+
+
+def plot_claims(
+    scores: Sequence[float],
+    labels: Sequence[bool],
+    curve: Sequence[dict],
+    path: str | Path,
+    threshold: float | None = None,
+    title: str = "Claim matching",
+) -> Path:
+    """Two panels: score histograms of gold and non-gold candidate pairs; P/R/F1 against the threshold."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    true_scores = [s for s, t in zip(scores, labels) if t]
+    other_scores = [s for s, t in zip(scores, labels) if not t]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
+    lo, hi = (min(scores), max(scores)) if scores else (0.0, 1.0)
+    bins = [lo + (hi - lo) * i / 40 for i in range(41)] if hi > lo else 10
+    # Densities, because the gold pairs are a few dozen among thousands of candidates.
+    left.hist(other_scores, bins=bins, density=True, alpha=0.55, color="tab:gray", label=f"not in gold (n={len(other_scores)})")
+    left.hist(true_scores, bins=bins, density=True, alpha=0.7, color="tab:orange", label=f"gold pairs (n={len(true_scores)})")
+    left.set_xlabel("matcher score of a (source sentence, reference sentence) pair")
+    left.set_ylabel("density")
+    left.set_title("Score distributions of candidate pairs")
+    # Precision is undefined where nothing is kept; leave a gap rather than draw a drop to zero.
+    precision = [c["precision"] if c.get("predicted", 1) else float("nan") for c in curve]
+    right.plot([c["threshold"] for c in curve], precision, label="precision", color="tab:blue")
+    right.plot([c["threshold"] for c in curve], [c["recall"] for c in curve], label="recall", color="tab:green")
+    right.plot([c["threshold"] for c in curve], [c["f1"] for c in curve], label="F1", color="tab:red", linestyle="--")
+    right.set_ylim(-0.02, 1.02)
+    right.set_xlabel("threshold (pairs scoring at least this are kept)")
+    right.set_ylabel("score against the gold")
+    right.set_title("Precision and recall against the threshold")
+    if threshold is not None:
+        for ax in (left, right):
+            ax.axvline(threshold, color="black", linestyle=":", linewidth=1.2, label=f"matcher threshold {threshold:g}")
+    left.legend(loc="upper left", fontsize=9)
+    right.legend(loc="best", fontsize=9)
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+    fig.suptitle(title, fontsize=12)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    # Saved to a temporary file and renamed so a crash never leaves half an image.
+    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".png")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, dpi=110, format="png")
+        os.replace(tmp, out)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return out

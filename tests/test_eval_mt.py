@@ -1,0 +1,40 @@
+"""`python -m eval.eval_mt` end to end on a tiny random model (its scores are meaningless; the path is what is tested)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from eval.eval_mt import main
+
+SEED = "001_2959add6671d93e8.txt"
+
+
+def test_eval_mt_with_fixture_model(tmp_path: Path, seeds_dir: Path, tiny_marian_dir: Path, capsys) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(seeds_dir / SEED, seeds / SEED)
+    results = tmp_path / "results"
+    assert main(["--model", str(tiny_marian_dir), "--seeds", str(seeds), "--beam", "1", "--results", str(results)]) == 0
+    out = capsys.readouterr().out
+    assert "MEANINGLESS" in out and "RANDOM FIXTURE" in out
+    assert "BLEU|nrefs:1" in out and "chrF2++|nrefs:1" in out
+    (record,) = results.glob("eval-mt-*.json")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    assert data["settings"]["random_fixture"] is True
+    row = data["metrics"]["scores"][SEED]
+    assert row["sentences"] == 11 and row["fixture"] is True
+    assert 0.0 <= row["chrF2++"] < 50.0  # random weights cannot translate
+    assert data["metrics"]["scores"]["all"]["sentences"] == 11
+
+
+def test_eval_mt_missing_weights_without_fixture_fails(tmp_path: Path, seeds_dir: Path, capsys) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(seeds_dir / SEED, seeds / SEED)
+    code = main(["--model", str(tmp_path / "no-such-model"), "--seeds", str(seeds), "--no-fixture",
+                 "--results", str(tmp_path / "r")])
+    assert code == 1
+    assert "error:" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

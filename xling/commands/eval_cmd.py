@@ -1,0 +1,156 @@
+"""`xling eval`: score translations, alignments and claim matches, and compare two run records."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _echo_json(data: object) -> None:
+    """Print `data` as indented JSON on stdout."""
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def _prf_table(rows: list[tuple[str, dict]], extra: tuple[str, ...] = ()) -> str:
+    """A plain-text table of named P/R/F1 dicts (with optional integer count columns)."""
+    header = ("", "P", "R", "F1", *extra)
+    lines = [header]
+    for name, m in rows:
+        lines.append((name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", *(str(m[k]) for k in extra)))
+    widths = [max(len(row[c]) for row in lines) for c in range(len(header))]
+    return "\n".join("  ".join(cell.rjust(w) if c else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))) for row in lines)
+
+
+@click.group("eval")
+def eval_group() -> None:
+    """Evaluate translations (sacrebleu), alignments and claim matches; compare run records."""
+
+
+@eval_group.command("translation")
+@click.argument("hyp", type=_FILE)
+@click.argument("refs", nargs=-1, required=True, type=_FILE, metavar="REF...")
+@click.option("--compare", "-c", "others", multiple=True, type=_FILE, metavar="HYP2",
+              help="Another system's output: run sacrebleu's paired bootstrap test against HYP (repeatable).")
+@click.option("--metric", "-m", "metrics", multiple=True, type=click.Choice(["bleu", "chrf", "ter"]),
+              help="Metrics to compute (repeatable; default: bleu, chrf (chrF++), ter).")
+@click.option("--sentences", is_flag=True, help="Also print sentence-level scores of HYP.")
+@click.option("--tokenize", default=None, help="BLEU tokeniser as in sacrebleu (default 13a).")
+@click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF.")
+@click.option("--bootstrap", "n_samples", default=1000, show_default=True, type=click.IntRange(1),
+              help="Resamples of the paired bootstrap test.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def translation_cmd(hyp, refs, others, metrics, sentences, tokenize, lowercase, n_samples, as_json) -> None:
+    """Score HYP against one or more references REF (one segment per line): BLEU, chrF++ and TER.
+
+    \b
+    Every score is printed with its sacrebleu signature, e.g.
+      xling eval translation out.en.txt ref.en.txt
+      xling eval translation sys1.txt ref.txt --compare sys2.txt   # paired bootstrap, sys1 is the baseline
+    """
+    from eval.translation_metrics import TranslationScorer, check_lengths, format_paired, read_lines
+
+    scorer = TranslationScorer(metrics or ("bleu", "chrf", "ter"), tokenize=tokenize, lowercase=lowercase)
+    hyps = read_lines(hyp)
+    ref_lines = [read_lines(r) for r in refs]
+    check_lengths(hyps, ref_lines, names=[str(hyp), *map(str, refs)])
+    out: dict = {}
+    if others:
+        systems = [(str(hyp), hyps)] + [(str(o), read_lines(o)) for o in others]
+        out["paired_bootstrap"] = scorer.paired_bootstrap(systems, ref_lines, n_samples=n_samples)
+    else:
+        out["corpus"] = scorer.corpus_score(hyps, ref_lines)
+    if sentences:
+        out["sentences"] = scorer.sentence_scores(hyps, ref_lines)
+    if as_json:
+        data = {k: [x.to_dict() for x in v] for k, v in out.items() if k != "sentences"}
+        if sentences:
+            data["sentences"] = {"signatures": out["sentences"].signatures, "scores": out["sentences"].rows}
+        _echo_json(data)
+        return
+    if "corpus" in out:
+        click.echo("\n".join(s.format() for s in out["corpus"]))
+    if "paired_bootstrap" in out:
+        click.echo(format_paired(out["paired_bootstrap"]))
+    if sentences:
+        sent = out["sentences"]
+        names = list(sent.signatures)
+        click.echo("\nline  " + "  ".join(f"{n:>8}" for n in names))
+        for i, row in enumerate(sent.rows, 1):
+            click.echo(f"{i:>4}  " + "  ".join(f"{row[n]:8.1f}" for n in names))
+        click.echo("\n".join(f"{n}|{sig}" for n, sig in sent.signatures.items()))
+
+
+@eval_group.command("align")
+@click.argument("pred", type=_FILE)
+@click.argument("gold", type=_FILE)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def align_cmd(pred, gold, as_json) -> None:
+    """Strict and lax precision, recall and F1 of the alignment PRED against GOLD (ladder files)."""
+    from eval.align_metrics import align_scores, read_ladder
+
+    scores = align_scores(read_ladder(pred), read_ladder(gold))
+    if as_json:
+        _echo_json(scores)
+        return
+    click.echo(_prf_table([("strict", scores["strict"]), ("lax", scores["lax"])]))
+
+
+@eval_group.command("claims")
+@click.argument("matches", type=_FILE)
+@click.argument("gold", type=_FILE)
+@click.option("--reference", "-r", required=True, type=_FILE,
+              help="The reference article the matches were made against (to check the gold is not stale).")
+@click.option("--sources", "-s", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Folder of the source articles the gold names [default: the reference's folder].")
+@click.option("--candidates", type=_FILE, default=None,
+              help="JSONL of ALL scored candidate pairs, below the threshold too (same fields as MATCHES); for --plot.")
+@click.option("--threshold", type=float, default=None, help="The matcher's threshold, marked on the plot.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write a PNG: score distributions of gold and other pairs, and P/R against the threshold.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def claims_cmd(matches, gold, reference, sources, candidates, threshold, plot_path, as_json) -> None:
+    """Precision, recall and F1 of the claim matches in MATCHES (matches.jsonl of `xling compare`) against GOLD.
+
+    \b
+    The gold has one JSON line per true pair (see the README, "Claim-matching gold"):
+      {"source": FILE, "source_span": TEXT, "reference_span": TEXT, "note": WHY}
+    Example:
+      xling eval claims out/matches.jsonl tests/data/claims_gold.jsonl -r seeds/002_ade6ea3ef36ce7e0.txt
+    """
+    from eval.claims_metrics import check_gold, claims_scores, read_gold, read_matches
+    from eval.eval_claims import plot_candidates, prepared_sentences
+    from translate.errors import InputError
+
+    if plot_path is not None and candidates is None:
+        raise InputError("--plot needs --candidates FILE: the scores of all candidate pairs, not only kept matches.")
+    gold_pairs = read_gold(gold)
+    folder = sources or reference.parent
+    names = sorted({g.source for g in gold_pairs})
+    source_sentences, reference_sentences = prepared_sentences(folder, names, reference)
+    check_gold(gold_pairs, source_sentences, reference_sentences)
+    scores = claims_scores(read_matches(matches), gold_pairs)
+    if plot_path is not None:
+        plot_candidates(read_matches(candidates), gold_pairs, plot_path, threshold=threshold)
+    if as_json:
+        _echo_json(scores)
+    else:
+        rows = [("all (micro)", scores)] + list(scores["per_source"].items())
+        click.echo(_prf_table(rows, extra=("predicted", "correct", "gold", "found")))
+    if plot_path is not None:
+        click.echo(f"plot written to {plot_path}", err=True)
+
+
+@eval_group.command("compare")
+@click.argument("record_a", type=_FILE)
+@click.argument("record_b", type=_FILE)
+@click.option("--changed", is_flag=True, help="Show only rows whose values differ.")
+def compare_cmd(record_a, record_b, changed) -> None:
+    """Two run records (results/*.json) side by side: metrics, settings and versions, with B - A for numbers."""
+    from eval.record_diff import format_comparison, load_pair
+
+    a, b = load_pair(str(record_a), str(record_b))
+    click.echo(format_comparison(a, b, record_a.name, record_b.name, changed_only=changed))
