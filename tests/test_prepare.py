@@ -42,6 +42,9 @@ def test_lang_argument_overrides_and_is_checked():
     assert doc.lang == "de" and {s.lang for s in doc.sentences} == {"de"}
     with pytest.raises(InputError, match="ISO 639-1"):
         prepare_text("Hallo Welt.", "x", lang="klingon")
+    from translate.langid import resolve_language
+
+    assert [resolve_language(c) for c in ("deu_Latn", "pes_Arab", "German", "fas")] == ["de", "fa", "de", "fa"]
 
 
 # --- cleaning -------------------------------------------------------------------------------------------------
@@ -141,6 +144,11 @@ def test_persian_punctuation(docs):
 
 def test_seed_sentence_counts(docs):
     assert {k: len(v) for k, v in docs.items()} == {S000: 32, S001: 11, S002: 30, S003: 13}
+
+
+def test_pysbd_crash_falls_back_to_punctuation_rules():
+    text = "Wir sahen B.a b)a. Dann gingen wir."  # "B.a b)a" makes pysbd's German rules compile a broken regex
+    assert [text[a:b] for a, b in split_sentences(text, "de")] == ["Wir sahen B.a b)a.", "Dann gingen wir."]
 
 
 def test_long_unpunctuated_sentence_is_one_sentence():

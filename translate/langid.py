@@ -36,22 +36,35 @@ def _detector():
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).build()
 
 
+# Codes people copy from NLLB ("pes_Arab") or library catalogues (ISO 639-2/B) that lingua's ISO 639-3 list lacks.
+_EXTRA_ALIASES = {
+    "pes": "fa", "per": "fa", "prs": "fa", "ger": "de", "fre": "fr", "dut": "nl", "chi": "zh", "cmn": "zh", "arb": "ar",
+    "zsm": "ms", "gaz": "om", "khk": "mn", "lvs": "lv", "azj": "az", "uzn": "uz", "npi": "ne", "ory": "or",
+}
+
+
 @lru_cache(maxsize=1)
-def _names() -> dict[str, str]:
-    """English language names (lowercase) mapped to ISO 639-1 codes, so `--lang german` works too."""
+def _aliases() -> dict[str, str]:
+    """Language names ("german") and ISO 639-3 codes ("deu") mapped to ISO 639-1, so `--lang German` works too."""
     from lingua import Language
 
-    return {lang.name.lower(): lang.iso_code_639_1.name.lower() for lang in Language.all()}
+    out = dict(_EXTRA_ALIASES)
+    for lang in Language.all():
+        code = lang.iso_code_639_1.name.lower()
+        out[lang.name.lower()] = code
+        out[lang.iso_code_639_3.name.lower()] = code
+    return out
 
 
 def resolve_language(code: str) -> str:
-    """Turn a user-given language ("de", "DE", "de-AT", "pt_BR", "German") into an ISO 639-1 code or raise InputError."""
-    raw = (code or "").strip()
-    base = re.split(r"[-_]", raw.lower(), maxsplit=1)[0]
+    """Turn a user-given language ("de", "DE", "de-AT", "deu", "pes_Arab", "German") into ISO 639-1, or InputError."""
+    raw = (code or "").strip().lower()
+    base = re.split(r"[-_]", raw, maxsplit=1)[0]
     if base in ISO_639_1:
         return base
-    if raw.lower() in _names():
-        return _names()[raw.lower()]
+    for key in (raw, base):
+        if key in _aliases():
+            return _aliases()[key]
     raise InputError(
         f"Unknown language {code!r}; give a two-letter ISO 639-1 code such as de, en or fa "
         f"(detectable automatically: {', '.join(DETECTABLE)})."

@@ -67,7 +67,11 @@ def _pysbd_starts(text: str, lang: str) -> list[int]:
     cursor = 0
     # Segmenter.segment() then re-finds every sentence with a freshly compiled regex searched from the start of the
     # text, which is quadratic and fills re's cache; the processor's sentences are located here with str.find.
-    for sent in _segmenter(lang).processor(text).process():
+    try:
+        sentences = _segmenter(lang).processor(text).process()
+    except Exception:  # pysbd builds regexes from the text itself and crashes on inputs such as "a.[b. c"
+        return _fallback_starts(text)
+    for sent in sentences:
         piece = sent.strip()
         if not piece:
             continue
