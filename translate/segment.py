@@ -11,16 +11,17 @@ PYSBD_LANGS = frozenset(
 )
 
 _END_PUNCT = ".!?…؟。！？"
-_CLOSERS = "\"'”“’»«)]"
+_CLOSERS = "\"'”“’»«)]」』）】"
 # A piece that ends a sentence: final punctuation, optionally followed by closing quotes or brackets.
 _ENDS_SENTENCE = re.compile(rf"[{re.escape(_END_PUNCT)}][{re.escape(_CLOSERS)}]*$")
 # Quote characters that close a quotation when followed by a space or the end: German „…“ closes with “.
-_LEADING_CLOSER = re.compile(r"^[\"'”“’»)\]]+(?=\s|$)")
+_LEADING_CLOSER = re.compile(r"^[\"'”“’»)\]」』）】]+(?=\s|$)")
 # Fallback splitter (languages pysbd lacks, and pre-cutting very long paragraphs): after final punctuation and
 # closing quotes, before whitespace; CJK full stops need no space.
-_FALLBACK_CUT = re.compile(rf"(?<=[{re.escape(_END_PUNCT)}])[{re.escape(_CLOSERS)}]*\s+|(?<=[。！？])")
+_FALLBACK_CUT = re.compile(
+    rf"(?<=[{re.escape(_END_PUNCT)}])[{re.escape(_CLOSERS)}]*\s+|(?<=[。！？])[{re.escape(_CLOSERS)}]*(?!\s)"
+)
 _WORDLIKE = re.compile(r"[^\W_]")
-_LOWER_START = re.compile(r"^[\"'„“”‚‘’«»(\[]*[a-zäöüßàâçéèêëîïôûùüÿñ]")
 # German determiners and contractions before an ordinal ("am V. Ministerforum", "der 2. Weltkrieg"); prepositions
 # such as "bis" are left out because "bis 3." can end a sentence.
 _ORDINAL_END = re.compile(
@@ -69,7 +70,7 @@ def _pysbd_starts(text: str, lang: str) -> list[int]:
     # text, which is quadratic and fills re's cache; the processor's sentences are located here with str.find.
     try:
         sentences = _segmenter(lang).processor(text).process()
-    except Exception:  # pysbd builds regexes from the text itself and crashes on inputs such as "a.[b. c"
+    except Exception:  # pysbd builds regexes from the text itself and crashes on inputs such as "B.a b)a"
         return _fallback_starts(text)
     for sent in sentences:
         piece = sent.strip()
@@ -108,6 +109,12 @@ def _raw_starts(text: str, lang: str) -> list[int]:
     return sorted(set(starts))
 
 
+def _starts_lowercase(piece: str) -> bool:
+    """Whether the first letter of `piece` (after quotes or brackets) is lowercase."""
+    m = _WORDLIKE.search(piece)
+    return bool(m) and m.group().islower()
+
+
 def _keeps_going(prev: str, nxt: str, lang: str) -> bool:
     """Whether a cut between `prev` and `nxt` is wrong and the two pieces form one sentence."""
     p = prev.rstrip()
@@ -118,7 +125,7 @@ def _keeps_going(prev: str, nxt: str, lang: str) -> bool:
     if not _WORDLIKE.search(nxt):
         return True  # a lone quote or dash belongs to its neighbour
     if lang in ("de", "en") or lang not in PYSBD_LANGS:
-        if _LOWER_START.match(nxt.lstrip()):
+        if _starts_lowercase(nxt):
             return True  # sentences in cased scripts start with a capital, so this was an abbreviation
         if _ORDINAL_END.search(p) or _ABBREV_END.search(p):
             return True
