@@ -90,6 +90,48 @@ def test_repeated_title_of_002_dropped(docs):
     assert reasons(doc)[title] == "duplicate of paragraph 0"
 
 
+@pytest.mark.parametrize(
+    "line, reason",
+    [
+        ("Published: Nov 25, 2022 10:43 PM", "timestamp"),
+        ("Freitag, 25. November 2022 um 15:52 Uhr (MEZ)", "timestamp"),
+        ("2022-11-25T15:52:04Z", "timestamp"),
+        ("۱۴۰۱/۰۹/۰۴ ۱۵:۵۲", "timestamp"),
+        ("vor 2 Stunden", "relative time"),
+        ("By Yang Sheng and Liu Xin | Published: Nov 25, 2022 10:43 PM", "byline"),
+        ("Von Andreas Müller", "byline"),
+        ("Foto: dpa", "photo caption"),
+        ("dpa/AFP", "photo caption"),
+        ("Tags: China, Kuba", "archive label"),
+        ("Share | Tweet | E-Mail", "share buttons"),
+        ("© 2022 Global Times", "copyright"),
+        ("Lesen Sie auch: Xi in Moskau", "read more"),
+        ("3 Comments", "comment box"),
+        ("Schreibe einen Kommentar", "comment box"),
+        ("***", "no words"),
+    ],
+)
+def test_boilerplate_rules(line, reason):
+    from translate.cleaning import boilerplate_rule
+
+    assert boilerplate_rule(line) == f"boilerplate: {reason}"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By train to Beijing", "By 2030, China will grow.", "Von Peking aus reiste er weiter.",
+        "Am 25. November 2022 trafen sich beide.", "Themen: Die Regierung hat die Zusammenarbeit vertieft.",
+        "Reuters reported that Xi left.", "He took a photo", "Copyright law changed.",
+        "Newsletter der Regierung kritisiert Peking scharf.", "Häufig gestellte Fragen zur Zusammenarbeit",
+    ],
+)
+def test_content_is_not_boilerplate(line):
+    from translate.cleaning import boilerplate_rule
+
+    assert boilerplate_rule(line) is None
+
+
 def test_real_sentences_mentioning_boilerplate_words_are_kept():
     text = "Er veröffentlichte ein Foto. Reporters leave a reply to the minister every day.\nHe took a photo."
     doc = prepare_text(text, "t", lang="en")

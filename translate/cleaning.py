@@ -82,15 +82,32 @@ def _alternatives(*phrases: str) -> str:
     return "(?:" + "|".join(phrases) + ")"
 
 
+_MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+          r"januar|jänner|februar|märz|mai|juni|juli|oktober|dezember|"
+          r"jan|feb|mar|mär|apr|jun|jul|aug|sep|sept|oct|okt|nov|dec|dez)\.?")
+_WEEKDAY = (r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
+            r"sonntag|sonnabend),?\s*")
+_DATE = (rf"(?:{_WEEKDAY})?(?:\d{{4}}-\d{{2}}-\d{{2}}t\d{{2}}:\d{{2}}(?::\d{{2}})?(?:\.\d+)?(?:z|[+-]\d{{2}}:?\d{{2}})?"
+         r"|\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{1,2}\.\s?\d{1,2}\.\s?\d{4}"
+         rf"|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}})")
+_TIME = r"(?:[\s,|·-]*(?:um|at)?\s*\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:uhr|am|pm|a\.m\.|p\.m\.))?)"
+_ZONE = r"(?:\s*\(?(?:gmt|utc|mez|mesz|cet|cest|est|edt|bst)(?:\s*[+-]\s*\d{1,2}(?::?\d{2})?)?\)?)"
+_STAMP_LABEL = (r"(?:(?:published|updated|posted|last updated|veröffentlicht|aktualisiert|erstellt|stand|datum|date|"
+                r"منتشر شده|تاریخ انتشار|تاریخ)\s*(?:am|on)?\s*:?\s*)")
+_TIMESTAMP = rf"{_STAMP_LABEL}?{_DATE}{_TIME}?{_ZONE}?"
+# Capitalised name words; scoped case-sensitivity so "By train to Beijing" is no byline.
+_NAME = r"(?-i:[A-ZÄÖÜ][\w'’.-]*)"
+
 # Each rule matches a WHOLE paragraph (normalised, bullet marks removed), case-insensitively; the name is the
 # reason shown to the user. Anchored whole-line patterns keep real sentences that merely mention these words.
 BOILERPLATE_RULES: list[tuple[str, re.Pattern]] = [
     (name, re.compile(rf"^(?:{pattern})$", re.IGNORECASE))
     for name, pattern in [
-        ("timestamp", r"(?:(?:published|updated|veröffentlicht|aktualisiert|stand|datum|date)\s*:?\s*)?"
-                      r"(?:\d{4}[/.-]\d{1,2}[/.-]\d{1,2}|\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{1,2}\.\s?\d{1,2}\.\s?\d{4})"
-                      r"(?:,?\s*(?:um\s*)?\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:uhr|am|pm))?)?"
-                      r"(?:\s*(?:gmt|utc|mez|cet|cest)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?)?"),
+        ("timestamp", _TIMESTAMP),
+        ("relative time", r"(?:vor\s+\d+\s+(?:sekunden|minuten|stunden|tagen|wochen)|"
+                          r"\d+\s+(?:seconds?|minutes?|mins?|hours?|days?|weeks?)\s+ago)"),
+        ("byline", rf"(?:by|von|text\s*:|autor(?:in)?\s*:)\s+{_NAME}(?:\s*(?:,|and|und|&)?\s+{_NAME}){{0,6}}"
+                   rf"(?:\s*[|·,/–-]?\s*{_TIMESTAMP})?"),
         ("time zone", r"(?:gmt|utc)\s*(?:[+-]\s*\d{1,2}(?::?\d{2})?)?"),
         ("related videos", _alternatives(r"verwandte videos", r"related videos", r"ähnliche videos", r"videos",
                                          r"mehr videos", r"more videos", r"ویدیوهای مرتبط", r"ویدئوهای مرتبط")
@@ -99,7 +116,7 @@ BOILERPLATE_RULES: list[tuple[str, re.Pattern]] = [
                                         r"posted in", r"veröffentlicht in", r"schlagwörter", r"schlagworte",
                                         r"stichwörter", r"tags", r"themen", r"topics", r"kategorien?", r"categories",
                                         r"برچسب‌ها", r"برچسب ها", r"کلیدواژه‌ها")
-         + r"\s*:.{0,200}"),
+         + r"\s*:[^.!?؟]{0,200}"),  # a list of tags, never a sentence
         ("comment box", _alternatives(
             r"leave a reply", r"leave a comment", r"post a comment", r"add a comment", r"write a comment",
             r"no comments yet\b.{0,80}", r"be the first to comment\b.{0,40}", r"\d*\s*comments?",
@@ -113,7 +130,8 @@ BOILERPLATE_RULES: list[tuple[str, re.Pattern]] = [
                           r"whatsapp|telegram|linkedin|reddit|pinterest|e-?mail|print|drucken|copy link|"
                           r"link kopieren|messenger|vk|weibo|wechat|اشتراک(?: ?گذاری)?|چاپ|ایمیل)\s*[:|/·•,]?\s*)+"),
         ("photo caption", r"(?:[\w’'.-]+\s+){0,8}(?:file photo|archivfoto|archivbild|symbolbild|symbolfoto)"
-                          r"|(?:photo|foto|bild|image|credit|quelle|عکس|تصویر)\s*(?::|by\b|von\b).{0,100}"),
+                          r"|(?:photo|foto|bild|image|credit|quelle|عکس|تصویر)\s*(?::|by\b|von\b).{0,100}"
+                          r"|(?:(?:getty images|imago|dpa|afp|reuters|ap|xinhua|picture alliance|epa)\s*[/|,]?\s*)+"),
         ("read more", _alternatives(r"read more", r"weiterlesen", r"mehr lesen", r"mehr zum thema", r"see also",
                                     r"lesen sie auch", r"lesen sie mehr", r"auch interessant", r"related articles?",
                                     r"related stories", r"related", r"more on this", r"بیشتر بخوانید",
