@@ -1,0 +1,142 @@
+"""The CTranslate2 backend: same tokens as transformers in float32, conversion cached and concurrency-safe."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ctranslate2")
+
+from translate import ct2_backend  # noqa: E402
+from translate.ct2_backend import CT2Backend, ConversionError, converted_model, model_identity  # noqa: E402
+from translate.fixtures import build_tiny_marian, build_tiny_nllb  # noqa: E402
+
+SENTENCES = [
+    "Der kubanische Innenminister traf seinen chinesischen Amtskollegen in Peking.",
+    "Xi Jinping reiste nach Kasachstan.",
+    "Hallo",
+    "Die Zusammenarbeit zwischen China und Kuba im Bereich der Sicherheit wird vertieft, sagte er am Montag.",
+    "Die Zusammenarbeit zwischen China und Kuba im Bereich der Sicherheit.",
+]
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory, seeds_dir) -> dict[str, Path]:
+    """A tiny random Marian and a tiny random NLLB model (test fixtures: their output is not a translation)."""
+    root = tmp_path_factory.mktemp("ct2-models")
+    seeds = sorted(seeds_dir.glob("*.txt"))
+    return {"marian": build_tiny_marian(root / "marian", seeds), "nllb": build_tiny_nllb(root / "nllb", seeds)}
+
+
+@pytest.fixture(scope="module")
+def ct2_root(tmp_path_factory) -> Path:
+    """A private conversion cache so tests never touch the user's HF cache."""
+    return tmp_path_factory.mktemp("ct2-cache")
+
+
+def _hf_ids(backend, texts: list[str], max_new_tokens: int) -> list[list[int]]:
+    """Greedy transformers output ids without the decoder start, forced language token and special tokens."""
+    import torch
+
+    inputs = backend.tokenizer(texts, return_tensors="pt", padding=True)
+    with torch.inference_mode():
+        out = backend.model.generate(**inputs, num_beams=1, do_sample=False, max_new_tokens=max_new_tokens,
+                                     max_length=None, **backend._generate_extra)
+    special = set(backend.tokenizer.all_special_ids)
+    return [[i for i in row if i not in special] for row in out.tolist()]
+
+
+@pytest.mark.parametrize("kind", ["marian", "nllb"])
+def test_float32_greedy_equals_transformers_token_for_token(models, ct2_root, kind):
+    from translate.hf_backend import HFBackend
+
+    hf = HFBackend(models[kind], kind, device="cpu", source="de", target="en")
+    ct2 = CT2Backend(models[kind], kind, device="cpu", source="de", target="en", quantization="float32",
+                     cache_root=ct2_root)
+    assert ct2.compute_type == "float32"
+    special = set(ct2.tokenizer.all_special_ids)
+    ct2_ids = [[i for i in row if i not in special] for row in ct2.generate_ids(SENTENCES, beam=1, max_new_tokens=30)]
+    hf_ids = _hf_ids(hf, SENTENCES, 30)
+    assert ct2_ids == hf_ids
+    assert len({tuple(r) for r in hf_ids}) > 2, "the fixture should give different outputs for different inputs"
+    # The backends' own entry points agree too, with their shared output budget, greedy and with beam search.
+    for beam in (1, 4):
+        assert ct2.translate_batch(SENTENCES, beam=beam) == hf.translate_batch(SENTENCES, beam=beam)
+
+
+def test_conversion_is_cached_and_not_repeated(models, ct2_root, monkeypatch):
+    first = CT2Backend(models["marian"], "marian", device="cpu", quantization="float32", cache_root=ct2_root)
+    assert first.path.parent == ct2_root and first.path.name.endswith("--float32")
+    assert (first.path / "model.bin").exists()
+
+    class Refuse:
+        def __init__(self, *a, **k):
+            raise AssertionError("the model was converted a second time")
+
+    monkeypatch.setattr("ctranslate2.converters.TransformersConverter", Refuse)
+    second = CT2Backend(models["marian"], "marian", device="cpu", quantization="float32", cache_root=ct2_root)
+    assert second.path == first.path
+    assert second.translate_batch(SENTENCES[:2], beam=1) == first.translate_batch(SENTENCES[:2], beam=1)
+    assert not [p for p in ct2_root.iterdir() if p.name.startswith(".")], "a temporary folder was left behind"
+
+
+def test_losing_a_conversion_race_keeps_the_winners_copy(models, tmp_path, monkeypatch):
+    import shutil
+
+    import ctranslate2.converters
+
+    real = ctranslate2.converters.TransformersConverter
+    final = {}
+
+    class OtherProcessWinsFirst(real):
+        def convert(self, output_dir, **kwargs):
+            out = super().convert(output_dir, **kwargs)
+            # Another process finishes the same conversion while this one is still writing.
+            winner = tmp_path / final["name"]
+            shutil.copytree(out, winner)
+            (winner / "winner").write_text("yes")
+            return out
+
+    name, revision = model_identity(models["marian"])
+    final["name"] = f"{name}--{revision}--float32"
+    monkeypatch.setattr("ctranslate2.converters.TransformersConverter", OtherProcessWinsFirst)
+    path = converted_model(models["marian"], "float32", tmp_path)
+    assert path == tmp_path / final["name"] and (path / "winner").exists()
+    assert [p.name for p in tmp_path.iterdir()] == [final["name"]], "the loser's temporary copy was left behind"
+
+
+def test_int8_is_the_cpu_default(models, ct2_root):
+    backend = CT2Backend(models["nllb"], "nllb", device="cpu", source="fa", target="en", cache_root=ct2_root)
+    assert backend.quantization == "int8" and backend.compute_type.startswith("int8")
+    assert backend.path.name.endswith("--int8")
+    out = backend.translate_batch(SENTENCES, beam=2)
+    assert len(out) == len(SENTENCES) and all(isinstance(t, str) for t in out)
+    assert backend.signature == {"backend": "ct2", "compute_type": backend.compute_type}
+
+
+def test_hub_snapshot_identity_is_repo_and_commit(tmp_path):
+    snap = tmp_path / "hub" / "models--Helsinki-NLP--opus-mt-de-en" / "snapshots" / ("a" * 40)
+    snap.mkdir(parents=True)
+    assert model_identity(snap) == ("Helsinki-NLP--opus-mt-de-en", "a" * 40)
+
+
+def test_conversion_root_sits_beside_the_hf_cache(monkeypatch, tmp_path):
+    monkeypatch.delenv("XLING_CT2_DIR", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    assert ct2_backend.ct2_cache_root() == tmp_path / "hf" / "xling-ct2"
+    monkeypatch.setenv("XLING_CT2_DIR", str(tmp_path / "mine"))
+    assert ct2_backend.ct2_cache_root() == tmp_path / "mine"
+
+
+def test_failed_conversion_is_a_conversion_error_and_leaves_nothing(models, tmp_path, monkeypatch):
+    import ctranslate2.converters
+
+    class Unsupported(ctranslate2.converters.TransformersConverter):
+        def _load(self):
+            raise ValueError("No conversion is registered for the model configuration FancyConfig\nmore detail")
+
+    monkeypatch.setattr("ctranslate2.converters.TransformersConverter", Unsupported)
+    with pytest.raises(ConversionError, match=r"^Cannot convert .*FancyConfig$"):
+        converted_model(models["marian"], "int8", tmp_path / "ct2")
+    assert not list((tmp_path / "ct2").iterdir()), "a failed conversion left files behind"

@@ -1,0 +1,265 @@
+"""CTranslate2 backend: a Hugging Face Marian or NLLB model converted once, then run int8 on CPU (float16 on CUDA).
+
+The conversion is cached beside the Hugging Face cache in
+``$HF_HOME/xling-ct2/<model>--<revision>--<quantization>``. It is written into a temporary folder and renamed, so two
+processes converting the same model at once both end up with one complete copy. Tokenisation uses the model's own
+Hugging Face tokenizer, so in float32 greedy mode the output equals the transformers backend's token for token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from translate.errors import InputError, ModelNotFoundError, XlingError
+from translate.hf_backend import INPUT_TOKEN_CAP, input_token_limit, output_budget
+
+CPU_QUANTIZATION = "int8"
+CUDA_QUANTIZATION = "int8_float16"
+
+
+class ConversionError(XlingError):
+    """The model could not be converted to CTranslate2 (unsupported architecture or unreadable files)."""
+
+
+def hf_home() -> Path:
+    """The Hugging Face cache root: $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface."""
+    if os.environ.get("HF_HOME"):
+        return Path(os.environ["HF_HOME"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "huggingface"
+
+
+def ct2_cache_root() -> Path:
+    """Where converted models are kept: $XLING_CT2_DIR, else $HF_HOME/xling-ct2."""
+    override = os.environ.get("XLING_CT2_DIR")
+    return Path(override).expanduser() if override else hf_home() / "xling-ct2"
+
+
+def model_identity(model_dir: str | Path) -> tuple[str, str]:
+    """(name, revision) of a model folder: the hub id and commit for an HF cache snapshot, else the folder's name
+    plus a hash of its path, and the folder's content fingerprint."""
+    from translate.models import resolve_model
+
+    path = Path(model_dir).resolve()
+    parts = path.parts
+    # A hub snapshot lives at .../models--<org>--<name>/snapshots/<commit>.
+    if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
+        return parts[-3][len("models--"):], parts[-1]
+    name = f"{path.name}-{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+    return name, resolve_model(str(path)).revision
+
+
+def pick_device(device: str) -> str:
+    """Resolve "auto" to "cuda" when CTranslate2 sees a GPU, else "cpu"; refuse "cuda" without one."""
+    import ctranslate2
+
+    gpus = ctranslate2.get_cuda_device_count()
+    if device == "auto":
+        return "cuda" if gpus > 0 else "cpu"
+    if device.startswith("cuda") and gpus == 0:
+        raise InputError("--device cuda was asked for, but CTranslate2 sees no usable GPU; use --device cpu.")
+    if device != "cpu" and not device.startswith("cuda"):
+        raise InputError(f"unknown device {device!r}; use auto, cpu or cuda.")
+    return device
+
+
+def default_quantization(device: str) -> str:
+    """int8 on CPU; int8 weights with float16 activations on CUDA (float16 where int8 is unsupported)."""
+    if device == "cpu":
+        return CPU_QUANTIZATION
+    device = device.partition(":")[0]
+    import ctranslate2
+
+    supported = ctranslate2.get_supported_compute_types(device)
+    return CUDA_QUANTIZATION if CUDA_QUANTIZATION in supported else "float16"
+
+
+def converted_model(model_dir: str | Path, quantization: str, root: str | Path | None = None) -> Path:
+    """The CTranslate2 copy of `model_dir` at `quantization`, converting it on first use (concurrency-safe)."""
+    name, revision = model_identity(model_dir)
+    root = Path(root) if root is not None else ct2_cache_root()
+    final = root / f"{name}--{revision}--{quantization}"
+    if (final / "model.bin").exists():
+        return final
+    try:
+        import ctranslate2.converters
+    except ImportError as exc:
+        raise ConversionError("CTranslate2 is not installed; install it or use --backend hf.") from exc
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temps(root, final.name)
+    print(f"Converting {model_dir} to CTranslate2 ({quantization}); this happens once and is cached in {final}.",
+          file=sys.stderr)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
+    try:
+        try:
+            ctranslate2.converters.TransformersConverter(str(model_dir)).convert(
+                str(tmp / "model"), quantization=quantization, force=True)
+        except Exception as exc:  # noqa: BLE001 - any failure inside the converter means "cannot convert"
+            raise ConversionError(f"Cannot convert {model_dir} to CTranslate2: {_first_line(exc)}") from exc
+        (tmp / "model" / "xling.json").write_text(json.dumps(
+            {"source": str(Path(model_dir).resolve()), "name": name, "revision": revision,
+             "quantization": quantization}, indent=2))
+        try:
+            os.rename(tmp / "model", final)
+        except OSError:
+            # Another process renamed its copy first; both copies are the same conversion, keep theirs.
+            if not (final / "model.bin").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return final
+
+
+def _remove_stale_temps(root: Path, name: str, age_s: float = 6 * 3600) -> None:
+    """Delete temporary conversion folders that a killed process left behind (old enough to be abandoned)."""
+    now = time.time()
+    for tmp in root.glob(f".{name}.*"):
+        try:
+            if now - tmp.stat().st_mtime > age_s:
+                shutil.rmtree(tmp, ignore_errors=True)
+        except OSError:
+            pass
+
+
+class CT2Backend:
+    """Translate with CTranslate2: one `ctranslate2.Translator`, explicit batch calls, HF tokenizer around it."""
+
+    name = "ct2"
+
+    def __init__(
+        self,
+        model_dir: str | Path,
+        kind: str,
+        device: str = "auto",
+        source: str = "de",
+        target: str = "en",
+        *,
+        quantization: str | None = None,
+        compute_type: str = "default",
+        threads: int = 0,
+        max_batch_size: int = 32,
+        batch_type: str = "examples",
+        cache_root: str | Path | None = None,
+    ):
+        """Convert (once) and load `model_dir` ("marian" or "nllb"); `threads` 0 lets CTranslate2 choose."""
+        try:
+            import ctranslate2
+        except ImportError as exc:
+            raise ConversionError("CTranslate2 is not installed; install it or use --backend hf.") from exc
+        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
+        from transformers.utils import logging as hf_logging
+
+        from translate.registry import nllb_code
+
+        hf_logging.disable_progress_bar()
+        if kind not in ("marian", "nllb"):
+            raise ConversionError(f"The CTranslate2 backend runs Marian and NLLB models, not {kind!r}.")
+        if not Path(model_dir).is_dir():
+            raise ModelNotFoundError(f"Model folder {model_dir} does not exist.")
+        self.kind = kind
+        self.device = pick_device(device)
+        self.quantization = quantization or default_quantization(self.device)
+        self.max_batch_size = max_batch_size
+        self.batch_type = batch_type
+        self.path = converted_model(model_dir, self.quantization, cache_root)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        self._prefix: list[str] | None = None
+        if kind == "nllb":
+            self.tokenizer.src_lang = nllb_code(source)
+            # NLLB picks its output language from the first target token, which HF forces as BOS.
+            self._prefix = [nllb_code(target)]
+            if self.tokenizer.convert_tokens_to_ids(self._prefix[0]) == self.tokenizer.unk_token_id:
+                raise InputError(f"the NLLB model in {model_dir} has no language code {self._prefix[0]}.")
+        config = AutoConfig.from_pretrained(str(model_dir))
+        self._positions = int(getattr(config, "max_position_embeddings", INPUT_TOKEN_CAP) or INPUT_TOKEN_CAP)
+        self.max_input_tokens = input_token_limit(self.tokenizer, self._positions)
+        try:
+            generation = GenerationConfig.from_pretrained(str(model_dir))
+        except OSError:
+            generation = GenerationConfig.from_model_config(config)
+        # HF forces EOS as the last of max_new_tokens (Marian does); CT2 would emit one more real token instead.
+        self._forced_eos = getattr(generation, "forced_eos_token_id", None) is not None
+        try:
+            kind_, _, index = self.device.partition(":")  # "cuda:1" -> device "cuda", index 1
+            self.translator = ctranslate2.Translator(
+                str(self.path), device=kind_, device_index=int(index or 0), compute_type=compute_type,
+                inter_threads=1, intra_threads=threads)
+        except (RuntimeError, ValueError) as exc:
+            raise ConversionError(f"CTranslate2 cannot load {self.path}: {_first_line(exc)}") from exc
+        self.compute_type = self.translator.compute_type
+
+    @property
+    def signature(self) -> dict:
+        """What decides this backend's output besides the model and decoding options (part of the cache key)."""
+        return {"backend": self.name, "compute_type": self.compute_type}
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """The number of input tokens (special tokens included) of each text."""
+        if not texts:
+            return []
+        return [len(ids) for ids in self.tokenizer(list(texts), truncation=False)["input_ids"]]
+
+    def generate_ids(self, texts: list[str], beam: int = 4, max_new_tokens: int = 512, min_new_tokens: int = 0,
+                     eos_at_limit: bool | None = None) -> list[list[int]]:
+        """Target token ids per text (no language prefix, no EOS), decoded as one CTranslate2 call.
+
+        Lengths count as transformers' `max_new_tokens` does (the NLLB language token included). `eos_at_limit`
+        says whether the last of them is reserved for </s>, as HF's forced EOS does (None: as the model's
+        generation config says).
+
+        CTranslate2 sorts the call's inputs by length and runs them `max_batch_size` at a time (examples or tokens,
+        as `batch_type` says), so a long list needs no batching by the caller.
+        """
+        if not texts:
+            return []
+        ids = self.tokenizer(list(texts), truncation=False)["input_ids"]
+        source = [self.tokenizer.convert_ids_to_tokens(row) for row in ids]
+        extra = 1 if self._prefix else 0
+        # The language token counts toward CT2's decoding length just as the forced BOS counts in HF's.
+        forced_eos = self._forced_eos if eos_at_limit is None else eos_at_limit
+        limit = max(max_new_tokens - (1 if forced_eos else 0), 1 + extra)
+        results = self.translator.translate_batch(
+            source,
+            target_prefix=[self._prefix] * len(source) if self._prefix else None,
+            beam_size=beam,
+            max_batch_size=self.max_batch_size,
+            batch_type=self.batch_type,
+            max_input_length=0,  # inputs are already within max_input_tokens; the caller splits longer ones
+            max_decoding_length=limit,
+            min_decoding_length=min(max(min_new_tokens, extra), limit),
+        )
+        return [self.tokenizer.convert_tokens_to_ids(res.hypotheses[0][extra:]) for res in results]
+
+    def translate_batch(self, texts: list[str], beam: int = 4, max_length: int = 512) -> list[str]:
+        """Translate one batch with beam search (deterministic), each sentence within its own output budget
+        as in the HF backend (`output_budget` of its own length, the last token reserved for </s>)."""
+        if not texts:
+            return []
+        budgets = [output_budget(n, max_length, self._positions) for n in self.count_tokens(texts)]
+        ids = self.generate_ids(texts, beam=beam, max_new_tokens=max(budgets), eos_at_limit=True)
+        # CTranslate2 takes one length limit per call. Sentences that ran past their own budget (only runaway
+        # outputs do) are decoded again, grouped by budget, so each output is what it would be alone.
+        over = [i for i, row in enumerate(ids) if len(row) >= self._content_limit(budgets[i])]
+        for budget in sorted({budgets[i] for i in over}):
+            group = [i for i in over if budgets[i] == budget]
+            for i, row in zip(group, self.generate_ids([texts[i] for i in group], beam=beam,
+                                                       max_new_tokens=budget, eos_at_limit=True)):
+                ids[i] = row
+        return [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
+
+    def _content_limit(self, budget: int) -> int:
+        """The most output tokens (language prefix and </s> excluded) a sentence with this budget may have."""
+        extra = 1 if self._prefix else 0
+        return max(budget - 1, 1 + extra) - extra
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of an exception's message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
