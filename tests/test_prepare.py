@@ -193,6 +193,14 @@ def test_pysbd_crash_falls_back_to_punctuation_rules():
     assert [text[a:b] for a, b in split_sentences(text, "de")] == ["Wir sahen B.a b)a.", "Dann gingen wir."]
 
 
+def test_very_long_paragraph_is_cut_in_chunks_without_losing_sentences():
+    # Over 5,000 characters the paragraph is pre-cut for pysbd; boundaries must not lose or merge sentences.
+    sents = [f"Am {i % 28 + 1}. Mai sprach Dr. Wang im {i}. Ausschuss über z. B. Kuba." for i in range(1500)]
+    text = " ".join(sents)
+    assert len(text) > 80000
+    assert [text[a:b] for a, b in split_sentences(text, "de")] == sents
+
+
 def test_long_unpunctuated_sentence_is_one_sentence():
     text = " ".join(["wort"] * 700)
     assert split_sentences(text, "de") == [(0, len(text))]

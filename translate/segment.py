@@ -86,11 +86,33 @@ def _pysbd_starts(text: str, lang: str) -> list[int]:
     return starts
 
 
+# The word before a chunk cut: an uncapitalised word of 4+ letters ("teil.", "statt.", "کرد.") or any "?"/"!" ends a
+# sentence with near certainty; a word of 3+ letters ("Kuba.") almost always does; "z." or "Dr." often does not.
+_SURE_END = re.compile(rf"(?:(?<![^\W\d_])[^\W\d_]{{4,}}[.…]|[!?؟！？])[{re.escape(_CLOSERS)}]*\s*$")
+_LIKELY_END = re.compile(rf"(?<![^\W\d_])[^\W\d_]{{3,}}[.…!?؟！？][{re.escape(_CLOSERS)}]*\s*$")
+
+
+def _cut_quality(text: str, start: int) -> int:
+    """How surely the text before `start` ends a sentence: 2 sure, 1 likely, 0 doubtful."""
+    before = text[max(0, start - 40):start]
+    if _ABBREV_END.search(before.rstrip()) or _NUMBERED_ABBREV_END.search(before.rstrip()):
+        return 0
+    m = _SURE_END.search(before)
+    if m and not any(c.isupper() for c in m.group()):
+        return 2
+    return 1 if _LIKELY_END.search(before) else 0
+
+
 def _chunks(text: str) -> list[int]:
     """Offsets at which to pre-cut a long paragraph so that each chunk stays near _CHUNK_CHARS."""
     cuts = [0]
     for start in _fallback_starts(text)[1:]:
-        if start - cuts[-1] >= _CHUNK_CHARS:
+        size = start - cuts[-1]
+        if size < _CHUNK_CHARS:
+            continue
+        # Prefer sure sentence ends; accept weaker ones only as the chunk grows, so time stays bounded.
+        quality = _cut_quality(text, start)
+        if quality == 2 or (quality == 1 and size >= 2 * _CHUNK_CHARS) or size >= 8 * _CHUNK_CHARS:
             cuts.append(start)
     return cuts
 
