@@ -26,6 +26,7 @@ from eval.claims_metrics import (
     threshold_curve,
 )
 from eval.results import write_result
+from translate.atomic import write_text_atomic
 from translate.document import Document
 from translate.errors import InputError, XlingError
 
@@ -68,12 +69,6 @@ def plot_candidates(candidates: Sequence[PredictedPair], gold: Sequence[GoldPair
 
 def write_jsonl(path: str | Path, pairs: Sequence[PredictedPair]) -> Path:
     """Write scored pairs as JSON lines with the fields of matches.jsonl that the scorer reads (atomically)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        for p in pairs:
-            row = {"source": p.source, "source_text": p.source_text, "reference_text": p.reference_text, "score": p.score}
-            fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-    return path
+    rows = ({"source": p.source, "source_text": p.source_text, "reference_text": p.reference_text, "score": p.score}
+            for p in pairs)
+    return write_text_atomic(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
+
+from translate.atomic import atomic_open
 
 
 def plot_claims(
@@ -50,16 +50,9 @@ def plot_claims(
     for ax in (left, right):
         ax.grid(alpha=0.3)
     fig.suptitle(title, fontsize=12)
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    # Saved to a temporary file and renamed so a crash never leaves half an image.
-    fd, tmp = tempfile.mkstemp(dir=out.parent, suffix=".png")
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, out)
+        with atomic_open(path, "wb") as fh:
+            fig.savefig(fh, dpi=110, format="png")
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    return Path(path)

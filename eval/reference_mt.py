@@ -6,12 +6,11 @@ sentence, so a change in segmentation shows up as a sentence without a reference
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 from eval.claims_metrics import normalize as _key
+from translate.atomic import write_text_atomic
 from translate.document import Document
 from translate.errors import InputError
 
@@ -59,12 +58,4 @@ def write_reference_translations(
     folder.mkdir(parents=True, exist_ok=True)
     # Everything is looked up before anything is written, so a stale table leaves no partial folder behind.
     texts = {doc.doc_id: reference_translations(doc, refs_dir) for doc in docs if doc.lang != "en"}
-    paths = []
-    for doc_id, lines in texts.items():
-        path = folder / doc_id
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{doc_id}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write("".join(line + "\n" for line in lines))
-        os.replace(tmp, path)
-        paths.append(path)
-    return paths
+    return [write_text_atomic(folder / doc_id, "".join(line + "\n" for line in lines)) for doc_id, lines in texts.items()]

@@ -38,7 +38,8 @@ def eval_group() -> None:
 @click.option("--metric", "-m", "metrics", multiple=True, type=click.Choice(["bleu", "chrf", "ter"]),
               help="Metrics to compute (repeatable; default: bleu, chrf (chrF++), ter).")
 @click.option("--sentences", is_flag=True, help="Also print sentence-level scores of HYP.")
-@click.option("--tokenize", default=None, help="BLEU tokeniser as in sacrebleu (default 13a).")
+@click.option("--tokenize", default=None, type=click.Choice(["13a", "intl", "char", "zh", "none"]),
+              help="BLEU tokeniser as in sacrebleu [default: 13a].")
 @click.option("--lowercase", is_flag=True, help="Case-insensitive BLEU and chrF.")
 @click.option("--bootstrap", "n_samples", default=1000, show_default=True, type=click.IntRange(1),
               help="Resamples of the paired bootstrap test.")
