@@ -270,6 +270,13 @@ def test_png_is_refused(tmp_path):
         load_document(path)
 
 
+def test_html_page_is_refused(tmp_path):
+    path = tmp_path / "page.txt"
+    path.write_text("\n<!DOCTYPE html><html><body><p>Xi traf Díaz-Canel.</p></body></html>", encoding="utf-8")
+    with pytest.raises(InputError, match="HTML page"):
+        read_text(path)
+
+
 def test_nul_bytes_are_refused(tmp_path):
     path = tmp_path / "bin.txt"
     path.write_bytes(b"abc\x00def")

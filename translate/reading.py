@@ -61,10 +61,23 @@ def decode_bytes(data: bytes, name: str) -> str:
         ) from None
 
 
+_HTML_START = ("<!doctype html", "<html")
+
+
+def _refuse_markup(text: str, name: str) -> str:
+    """Return `text` unless it is a saved web page, whose tags and scripts would be read as sentences."""
+    if text.lstrip()[:100].lower().startswith(_HTML_START):
+        raise InputError(
+            f"{name} is an HTML page, not plain text; save the article's text as a UTF-8 .txt file "
+            f"(e.g. copy it from the browser's reader view)."
+        )
+    return text
+
+
 def read_text(path: str | Path) -> str:
     """Read a text file (or stdin for "-") and decode it; InputError if it is missing, a folder, or not text."""
     if str(path) == STDIN:
-        return decode_bytes(sys.stdin.buffer.read(), "standard input")
+        return _refuse_markup(decode_bytes(sys.stdin.buffer.read(), "standard input"), "standard input")
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p} is a folder; give a text file, or a folder only where several documents are accepted.")
@@ -74,4 +87,4 @@ def read_text(path: str | Path) -> str:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p} cannot be read ({exc.strerror or exc}).") from None
-    return decode_bytes(data, str(p))
+    return _refuse_markup(decode_bytes(data, str(p)), str(p))
