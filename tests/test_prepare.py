@@ -324,9 +324,10 @@ def test_hard_wrapped_paragraph_is_joined():
     text = ("Die Regierung in Peking hat am Montag angekündigt, dass sie die\n"
             "Zusammenarbeit mit Kuba in vielen Bereichen weiter ausbauen will, und\n"
             "sie nannte dabei vor allem die Sicherheit. Das sagte ein Sprecher.\n")
-    doc = prepare_text(text, "w", lang="de")
-    assert len(doc.sentences) == 2
+    doc = prepare_text(text + "\r\n  \r\n" + text, "w", lang="de")
+    assert [s.paragraph for s in doc.sentences] == [0, 0]  # the copy after the blank line is its own paragraph
     assert doc.sentences[0].text.endswith("vor allem die Sicherheit.")
+    assert [d.reason for d in doc.dropped] == ["duplicate of paragraph 0"]
 
 
 # --- CLI ------------------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from translate.normalize import normalize_text
 
 # Line breaks as str.splitlines sees them, so a file's lines mean the same everywhere in xling.
 _LINE = re.compile(r"[^\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
+_BREAK = re.compile(r"\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _TERMINAL = re.compile(r"[.!?…:;؟。！？][\"'”“’»«)\]]*$")
 
 
@@ -34,8 +35,7 @@ def _lines(text: str) -> list[tuple[int, int, int]]:
             continue
         start = m.start() + (len(raw) - len(raw.lstrip()))
         end = start + len(stripped)
-        gap = text[prev_end:start]
-        if out and len(_LINE.split(gap)) > 2:  # at least one blank line between
+        if out and len(_BREAK.findall(text, prev_end, start)) >= 2:  # a blank line between
             block += 1
         out.append((start, end, block))
         prev_end = end
