@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -444,3 +445,13 @@ def _progress(items: list, enabled: bool):
 def _set_postfix(bar, name: str) -> None:
     if hasattr(bar, "set_postfix_str"):
         bar.set_postfix_str(name)
+
+
+class _CallableModule(types.ModuleType):
+    """Makes `xling.compare(...)` run the pipeline although `xling.compare` is also the name of this module."""
+
+    def __call__(self, *args, **kwargs) -> CompareResult:
+        return compare(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -146,3 +147,13 @@ def _claim_language(claim: str) -> str:
     except Exception:  # a few words may be too little to decide; claims are usually typed in English
         return "en"
     return lang if len(claim.split()) >= 4 else "en"
+
+
+class _CallableModule(types.ModuleType):
+    """Makes `xling.find(...)` search although `xling.find` is also the name of this module."""
+
+    def __call__(self, *args, **kwargs) -> FindResult:
+        return find_claim(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
