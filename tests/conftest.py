@@ -15,6 +15,14 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_caches(tmp_path_factory) -> None:
+    """CTranslate2 conversions and the translation cache go to a session folder, never the user's caches."""
+    root = tmp_path_factory.mktemp("caches")
+    os.environ.setdefault("XLING_CT2_DIR", str(root / "ct2"))
+    os.environ.setdefault("XLING_CACHE_DIR", str(root / "xling"))
+
+
 @pytest.fixture(scope="session")
 def seeds_dir() -> Path:
     """The folder of the four seed articles."""

@@ -10,7 +10,6 @@ pytest.importorskip("ctranslate2")
 
 from translate import ct2_backend  # noqa: E402
 from translate.ct2_backend import CT2Backend, ConversionError, converted_model, model_identity  # noqa: E402
-from translate.fixtures import build_tiny_marian, build_tiny_nllb  # noqa: E402
 
 SENTENCES = [
     "Der kubanische Innenminister traf seinen chinesischen Amtskollegen in Peking.",
@@ -22,11 +21,9 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def models(tmp_path_factory, seeds_dir) -> dict[str, Path]:
-    """A tiny random Marian and a tiny random NLLB model (test fixtures: their output is not a translation)."""
-    root = tmp_path_factory.mktemp("ct2-models")
-    seeds = sorted(seeds_dir.glob("*.txt"))
-    return {"marian": build_tiny_marian(root / "marian", seeds), "nllb": build_tiny_nllb(root / "nllb", seeds)}
+def models(tiny_marian_dir, tiny_nllb_dir) -> dict[str, Path]:
+    """The session's tiny random Marian and NLLB models (test fixtures: their output is not a translation)."""
+    return {"marian": tiny_marian_dir, "nllb": tiny_nllb_dir}
 
 
 @pytest.fixture(scope="module")
