@@ -201,6 +201,12 @@ def test_very_long_paragraph_is_cut_in_chunks_without_losing_sentences():
     assert [text[a:b] for a, b in split_sentences(text, "de")] == sents
 
 
+def test_many_periods_stay_one_sentence_and_finish():
+    # Each period is a possible abbreviation to pysbd (a regex pass per period); chunking keeps this linear.
+    text = "x. " * 20000
+    assert split_sentences(text, "de") == [(0, len(text) - 1)]
+
+
 def test_long_unpunctuated_sentence_is_one_sentence():
     text = " ".join(["wort"] * 700)
     assert split_sentences(text, "de") == [(0, len(text))]

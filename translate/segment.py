@@ -45,8 +45,10 @@ _NUMBERED_ABBREV_END = re.compile(r"\b(?:art|abs|kap|nr|no|s|bd|abb|tab|ziff|abs
                                   re.IGNORECASE)
 _DIGIT_START = re.compile(r"^\d")
 
-# pysbd slows down more than linearly on very long paragraphs; beyond this they are pre-cut at safe boundaries.
+# pysbd slows down more than linearly on long paragraphs, and with the number of periods in them (each possible
+# abbreviation costs a regex pass over the whole text); beyond these limits paragraphs are pre-cut.
 _CHUNK_CHARS = 5000
+_CHUNK_CUTS = 100
 
 
 @lru_cache(maxsize=None)
@@ -104,16 +106,21 @@ def _cut_quality(text: str, start: int) -> int:
 
 
 def _chunks(text: str) -> list[int]:
-    """Offsets at which to pre-cut a long paragraph so that each chunk stays near _CHUNK_CHARS."""
+    """Offsets at which to pre-cut a long paragraph so each chunk stays near _CHUNK_CHARS and _CHUNK_CUTS."""
     cuts = [0]
+    since = 0  # candidate cuts passed since the last chunk began
     for start in _fallback_starts(text)[1:]:
         size = start - cuts[-1]
-        if size < _CHUNK_CHARS:
+        since += 1
+        if size < _CHUNK_CHARS and since < _CHUNK_CUTS:
             continue
         # Prefer sure sentence ends; accept weaker ones only as the chunk grows, so time stays bounded.
         quality = _cut_quality(text, start)
-        if quality == 2 or (quality == 1 and size >= 2 * _CHUNK_CHARS) or size >= 8 * _CHUNK_CHARS:
+        grown = size >= 2 * _CHUNK_CHARS or since >= 2 * _CHUNK_CUTS
+        forced = size >= 4 * _CHUNK_CHARS or since >= 4 * _CHUNK_CUTS
+        if quality == 2 or (quality == 1 and grown) or forced:
             cuts.append(start)
+            since = 0
     return cuts
 
 
@@ -137,10 +144,14 @@ def _starts_lowercase(piece: str) -> bool:
     return bool(m) and m.group().islower()
 
 
-def _keeps_going(prev: str, nxt: str, lang: str) -> bool:
-    """Whether a cut between `prev` and `nxt` is wrong and the two pieces form one sentence."""
-    p = prev.rstrip()
-    if not _WORDLIKE.search(p):
+# How much of the previous piece the repair rules look at; bounded so that merging many pieces stays linear.
+_TAIL = 80
+
+
+def _keeps_going(prev_tail: str, prev_has_word: bool, nxt: str, lang: str) -> bool:
+    """Whether a cut between a piece ending in `prev_tail` and `nxt` is wrong: the two form one sentence."""
+    p = prev_tail.rstrip()
+    if not prev_has_word:
         return True  # leading "..." or a stray quote is no sentence of its own
     if not _ENDS_SENTENCE.search(p):
         return True  # pysbd cut after a colon, inside "am 1. Januar", or before a number: not a sentence end
@@ -171,15 +182,21 @@ def split_sentences(text: str, lang: str) -> list[tuple[int, int]]:
             pieces[i - 1][1] = pieces[i][0] + lead + m.end()
             pieces[i][0] = pieces[i - 1][1]
     merged: list[list[int]] = []
-    for piece in pieces:
-        if not text[piece[0]:piece[1]].strip():
+    has_word: list[bool] = []
+    for start, end in pieces:
+        piece = text[start:end]
+        if not piece.strip():
             if merged:
-                merged[-1][1] = piece[1]
+                merged[-1][1] = end
             continue
-        if merged and _keeps_going(text[merged[-1][0]:merged[-1][1]], text[piece[0]:piece[1]], lang):
-            merged[-1][1] = piece[1]
-        else:
-            merged.append(piece)
+        if merged:
+            tail = text[max(merged[-1][0], merged[-1][1] - _TAIL):merged[-1][1]]
+            if _keeps_going(tail, has_word[-1], piece, lang):
+                merged[-1][1] = end
+                has_word[-1] = has_word[-1] or bool(_WORDLIKE.search(piece))
+                continue
+        merged.append([start, end])
+        has_word.append(bool(_WORDLIKE.search(piece)))
     spans = []
     for start, end in merged:
         chunk = text[start:end]
