@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from translate.errors import InputError
+from translate.errors import InputError, XlingError
 
 
 class Backend(Protocol):
@@ -62,13 +62,29 @@ def load_backend(name: str, model_dir: str | Path, kind: str, device: str = "aut
         reasons = []
         for candidate in AUTO_ORDER:
             try:
-                return BACKENDS[candidate](Path(model_dir), kind, device, **opts)
+                return _load(candidate, Path(model_dir), kind, device, opts)
             except BackendUnavailable as exc:
                 reasons.append(f"{candidate}: {exc}")
         raise InputError(f"no backend can run the model in {model_dir} ({'; '.join(reasons)}).")
     if name not in BACKENDS:
         raise InputError(f"unknown backend {name!r}; choose one of {', '.join(backend_names())}.")
     try:
-        return BACKENDS[name](Path(model_dir), kind, device, **opts)
+        return _load(name, Path(model_dir), kind, device, opts)
     except BackendUnavailable as exc:
         raise InputError(f"the {name} backend cannot run the model in {model_dir}: {exc}.") from None
+
+
+def _load(name: str, model_dir: Path, kind: str, device: str, opts: dict) -> Backend:
+    """Run one loader; a failure inside the model's own files becomes one XlingError naming the folder."""
+    try:
+        return BACKENDS[name](model_dir, kind, device, **opts)
+    except (XlingError, BackendUnavailable):
+        raise
+    except Exception as exc:
+        # A truncated safetensors file, a broken SentencePiece model or bad JSON each raise their library's own
+        # type; all mean the same to the user. The cause stays chained, so --debug shows the full traceback.
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        raise XlingError(
+            f"cannot load the model in {model_dir} with the {name} backend ({type(exc).__name__}: {detail}); its "
+            "files are damaged or incomplete: download it again, or pass --model with another folder."
+        ) from exc
