@@ -67,7 +67,9 @@ def _architecture(d_model: int, layers: int, heads: int, ffn: int, max_positions
 def _save_random(model_cls: type, config: object, seed: int, out: Path) -> None:
     """Initialise `model_cls` from `config` with a fixed seed, save it as safetensors and flag it as a fixture."""
     import torch
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # a per-save progress bar is noise in test and benchmark logs
     torch.manual_seed(seed)
     model = model_cls(config).eval()
     model.save_pretrained(out, safe_serialization=True)

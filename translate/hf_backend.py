@@ -109,15 +109,44 @@ class HFBackend:
 
         if not texts:
             return []
+        from transformers import LogitsProcessorList
+
         inputs = self.tokenizer(list(texts), return_tensors="pt", padding=True, truncation=False).to(self.device)
-        budget = output_budget(int(inputs["input_ids"].shape[1]), max_length, self._positions)
+        lengths = inputs["attention_mask"].sum(dim=1).tolist()
+        budgets = [output_budget(int(n), max_length, self._positions) for n in lengths]
+        per_sentence = _SentenceBudgets(budgets, beam, self.model.generation_config.eos_token_id, self.device)
         with torch.inference_mode():
             output = self.model.generate(
                 **inputs,
                 num_beams=beam,
                 do_sample=False,
-                max_new_tokens=budget,
+                max_new_tokens=max(budgets),
                 max_length=None,
+                logits_processor=LogitsProcessorList([per_sentence]),
                 **self._generate_extra,
             )
         return [text.strip() for text in self.tokenizer.batch_decode(output, skip_special_tokens=True)]
+
+
+class _SentenceBudgets:
+    """Ends every sentence's hypotheses at its own output budget by forcing </s> there.
+
+    generate() has one max_new_tokens per batch; without this a sentence's output would depend on how long its
+    batch-mates are, and the same sentence could come out differently (and be cached differently) in another batch.
+    """
+
+    def __init__(self, budgets: list[int], beams: int, eos: int | list[int], device: str) -> None:
+        import torch
+
+        self.eos = eos[0] if isinstance(eos, list) else int(eos)
+        # Rows of the decoder batch are sentence-major: beams of sentence i are rows i*beams .. i*beams+beams-1.
+        self.last_step = torch.tensor(budgets, device=device).repeat_interleave(beams) - 1
+
+    def __call__(self, input_ids, scores):
+        """Force </s> on rows whose next token is the last their budget allows."""
+        generated = input_ids.shape[1] - 1  # minus the decoder start token
+        rows = self.last_step == generated
+        if bool(rows.any()):
+            scores[rows] = float("-inf")
+            scores[rows, self.eos] = 0.0
+        return scores

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 from pathlib import Path
 
@@ -92,7 +93,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
     """
     from translate.outputs import output_name, render
     from translate.prepare import load_documents
-    from xling.compare import write_text_atomic
+    from translate.atomic import write_text_atomic
 
     is_dir = input_path != "-" and Path(input_path).is_dir()
     if input_path != "-" and not Path(input_path).exists():
@@ -120,7 +121,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
         from tqdm import tqdm
 
         bar = tqdm(total=sum(len(d) for d in todo if not _passes_through(d, target_lang)), unit="sent",
-                   desc="translating", file=click.get_text_stream("stderr"), dynamic_ncols=True)
+                   desc="translating", file=sys.stderr, dynamic_ncols=True)
     translators = _Translators(dict(target=target_lang, model=model, backend=backend, device=device, beam=beam,
                                     batch_size=batch_size, max_length=max_length, cache=cache), bar)
     try:
@@ -171,7 +172,12 @@ def models() -> None:
 
 @models.command("list")
 def list_models() -> None:
-    """Show the language pairs with a default model, and whether its weights are present locally."""
+    """Show the language pairs with a default model, and whether its weights are present locally.
+
+    Columns: pair (SRC-TGT as `xling models pull` takes it), model (its hub id), weights ("present" when a
+    complete copy is in the Hugging Face cache, $HF_HOME/hub or $HF_HUB_CACHE), path (that copy).
+    Pairs not listed are translated by NLLB (row *-*).
+    """
     from translate.models import cached_snapshot, missing_files
     from translate.registry import NLLB_MODEL, registered_pairs
 
@@ -218,7 +224,16 @@ def pull(pair: str | None, model: str | None) -> None:
 @models.command("path")
 @click.argument("ref", metavar="PAIR|ID|DIR")
 def path(ref: str) -> None:
-    """Print where a model's weights are, or where `xling models pull` would put them."""
+    """Print where a model's weights are, or where `xling models pull` would put them.
+
+    PAIR (de-en) stands for the registry's model for that pair; ID is a hub id; DIR a local model folder.
+    The cache is $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.
+
+    \b
+    Examples:
+      xling models path de-en
+      xling models path facebook/nllb-200-distilled-600M
+    """
     from translate.models import cache_repo_dir, cached_snapshot, is_local_ref
 
     model_id, _ = _model_for(ref, None)
