@@ -137,3 +137,16 @@ def test_failed_conversion_is_a_conversion_error_and_leaves_nothing(models, tmp_
     with pytest.raises(ConversionError, match=r"^Cannot convert .*FancyConfig$"):
         converted_model(models["marian"], "int8", tmp_path / "ct2")
     assert not list((tmp_path / "ct2").iterdir()), "a failed conversion left files behind"
+
+
+def test_loading_a_converted_model_does_not_import_torch(models, ct2_root):
+    import subprocess
+    import sys
+
+    CT2Backend(models["nllb"], "nllb", device="cpu", source="de", cache_root=ct2_root)  # converted here
+    code = ("import sys; from translate.ct2_backend import CT2Backend; "
+            f"b = CT2Backend({str(models['nllb'])!r}, 'nllb', device='cpu', source='de', cache_root={str(ct2_root)!r}); "
+            "b.translate_batch(['Guten Tag.'], beam=1); print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "False", "torch's memory would count against CTranslate2's footprint"

@@ -153,7 +153,6 @@ class CT2Backend:
             import ctranslate2
         except ImportError as exc:
             raise ConversionError("CTranslate2 is not installed; install it or use --backend hf.") from exc
-        from transformers import AutoConfig, AutoTokenizer, GenerationConfig
         from transformers.utils import logging as hf_logging
 
         from translate.registry import nllb_code
@@ -169,23 +168,29 @@ class CT2Backend:
         self.max_batch_size = max_batch_size
         self.batch_type = batch_type
         self.path = converted_model(model_dir, self.quantization, cache_root)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(model_dir))
+        # The tokenizer classes are named rather than found through AutoTokenizer, whose config machinery
+        # imports torch: CTranslate2 needs none of torch's few hundred MB.
+        if kind == "marian":
+            from transformers import MarianTokenizer
+
+            self.tokenizer = MarianTokenizer.from_pretrained(str(model_dir))
+        else:
+            from transformers import NllbTokenizer
+
+            self.tokenizer = NllbTokenizer.from_pretrained(str(model_dir), src_lang=nllb_code(source))
         self._prefix: list[str] | None = None
         if kind == "nllb":
-            self.tokenizer.src_lang = nllb_code(source)
             # NLLB picks its output language from the first target token, which HF forces as BOS.
             self._prefix = [nllb_code(target)]
             if self.tokenizer.convert_tokens_to_ids(self._prefix[0]) == self.tokenizer.unk_token_id:
                 raise InputError(f"the NLLB model in {model_dir} has no language code {self._prefix[0]}.")
-        config = AutoConfig.from_pretrained(str(model_dir))
-        self._positions = int(getattr(config, "max_position_embeddings", INPUT_TOKEN_CAP) or INPUT_TOKEN_CAP)
+        config = _read_json(Path(model_dir) / "config.json")
+        self._positions = int(config.get("max_position_embeddings") or INPUT_TOKEN_CAP)
         self.max_input_tokens = input_token_limit(self.tokenizer, self._positions)
-        try:
-            generation = GenerationConfig.from_pretrained(str(model_dir))
-        except OSError:
-            generation = GenerationConfig.from_model_config(config)
-        # HF forces EOS as the last of max_new_tokens (Marian does); CT2 would emit one more real token instead.
-        self._forced_eos = getattr(generation, "forced_eos_token_id", None) is not None
+        # HF forces EOS as the last of max_new_tokens where the generation config says so (Marian does);
+        # CT2 would emit one more real token instead.
+        generation = _read_json(Path(model_dir) / "generation_config.json") or config
+        self._forced_eos = generation.get("forced_eos_token_id") is not None
         try:
             kind_, _, index = self.device.partition(":")  # "cuda:1" -> device "cuda", index 1
             self.translator = ctranslate2.Translator(
@@ -258,6 +263,13 @@ class CT2Backend:
         """The most output tokens (language prefix and </s> excluded) a sentence with this budget may have."""
         extra = 1 if self._prefix else 0
         return max(budget - 1, 1 + extra) - extra
+
+
+def _read_json(path: Path) -> dict:
+    """A JSON file as a dict; {} when it does not exist."""
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _first_line(exc: Exception) -> str:
