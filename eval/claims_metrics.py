@@ -188,3 +188,16 @@ def threshold_curve(candidates: Sequence[PredictedPair], gold: Sequence[GoldPair
         scores.pop("per_source")
         out.append({"threshold": float(t), **scores})
     return out
+
+
+def format_prf_table(rows: Sequence[tuple[str, dict]], counts: Sequence[str] = ("predicted", "correct", "gold", "found")) -> str:
+    """A plain-text table of named P/R/F1 dicts, with the given integer count columns."""
+    header = ("", "P", "R", "F1", *counts)
+    table = [header]
+    for name, m in rows:
+        table.append((name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", *(str(m[k]) for k in counts)))
+    widths = [max(len(r[c]) for r in table) for c in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) if c == 0 else cell.rjust(w) for c, (cell, w) in enumerate(zip(r, widths))).rstrip()
+        for r in table
+    )

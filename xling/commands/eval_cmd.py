@@ -15,16 +15,6 @@ def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-def _prf_table(rows: list[tuple[str, dict]], extra: tuple[str, ...] = ()) -> str:
-    """A plain-text table of named P/R/F1 dicts (with optional integer count columns)."""
-    header = ("", "P", "R", "F1", *extra)
-    lines = [header]
-    for name, m in rows:
-        lines.append((name, f"{m['precision']:.3f}", f"{m['recall']:.3f}", f"{m['f1']:.3f}", *(str(m[k]) for k in extra)))
-    widths = [max(len(row[c]) for row in lines) for c in range(len(header))]
-    return "\n".join("  ".join(cell.rjust(w) if c else cell.ljust(w) for c, (cell, w) in enumerate(zip(row, widths))) for row in lines)
-
-
 @click.group("eval")
 def eval_group() -> None:
     """Evaluate translations (sacrebleu), alignments and claim matches; compare run records."""
@@ -92,12 +82,13 @@ def translation_cmd(hyp, refs, others, metrics, sentences, tokenize, lowercase, 
 def align_cmd(pred, gold, as_json) -> None:
     """Strict and lax precision, recall and F1 of the alignment PRED against GOLD (ladder files)."""
     from eval.align_metrics import align_scores, read_ladder
+    from eval.claims_metrics import format_prf_table
 
     scores = align_scores(read_ladder(pred), read_ladder(gold))
     if as_json:
         _echo_json(scores)
         return
-    click.echo(_prf_table([("strict", scores["strict"]), ("lax", scores["lax"])]))
+    click.echo(format_prf_table([("strict", scores["strict"]), ("lax", scores["lax"])], counts=()))
 
 
 @eval_group.command("claims")
@@ -122,7 +113,7 @@ def claims_cmd(matches, gold, reference, sources, candidates, threshold, plot_pa
     Example:
       xling eval claims out/matches.jsonl tests/data/claims_gold.jsonl -r seeds/002_ade6ea3ef36ce7e0.txt
     """
-    from eval.claims_metrics import check_gold, claims_scores, read_gold, read_matches
+    from eval.claims_metrics import check_gold, claims_scores, format_prf_table, read_gold, read_matches
     from eval.eval_claims import plot_candidates, prepared_sentences
     from translate.errors import InputError
 
@@ -140,7 +131,7 @@ def claims_cmd(matches, gold, reference, sources, candidates, threshold, plot_pa
         _echo_json(scores)
     else:
         rows = [("all (micro)", scores)] + list(scores["per_source"].items())
-        click.echo(_prf_table(rows, extra=("predicted", "correct", "gold", "found")))
+        click.echo(format_prf_table(rows))
     if plot_path is not None:
         click.echo(f"plot written to {plot_path}", err=True)
 
