@@ -188,13 +188,19 @@ def _as_documents(sources: str | Path | Document | Sequence[str | Path | Documen
 
     items = [sources] if isinstance(sources, (str, Path, Document)) else list(sources)
     docs: list[Document] = []
+    seen: set[str] = set()
     for item in items:
         if isinstance(item, Document):
             docs.append(item)
-        else:
-            if not Path(item).exists():
-                raise InputError(f"No such file or folder: {item}")
-            docs.extend(load_documents(item))
+            continue
+        if not Path(item).exists():
+            raise InputError(f"No such file or folder: {item}")
+        for doc in load_documents(item):
+            # A file named twice (as itself and inside its folder) is one source.
+            key = str(Path(doc.path).resolve()) if doc.path else f"id:{doc.doc_id}"
+            if key not in seen:
+                seen.add(key)
+                docs.append(doc)
     return docs
 
 
@@ -296,21 +302,23 @@ def _translate_source(
     """Find English for one source: given file, then machine translation; (None, 'unavailable', why) otherwise."""
     if doc.lang == "en":
         return doc.texts(), "english", "source is English"
+    lacking = ""
     if translations_dir is not None:
         given = read_translations(translations_dir, doc)
         if given is not None:
             return given, "given", f"from {Path(translations_dir) / doc.doc_id}"
+        lacking = f"{Path(translations_dir) / doc.doc_id} does not exist; "
     if not use_mt:
-        return None, "unavailable", "machine translation switched off (--no-mt)"
+        return None, "unavailable", lacking + "machine translation switched off (--no-mt)"
     if doc.lang in failures:
-        return None, "unavailable", failures[doc.lang]
+        return None, "unavailable", lacking + failures[doc.lang]
     try:
         return _machine_translate(doc, model, translators)
     except FixtureModelRefused:
         raise
     except XlingError as exc:
         failures[doc.lang] = str(exc)
-        return None, "unavailable", str(exc)
+        return None, "unavailable", lacking + str(exc)
 
 
 # ---------------------------------------------------------------------------------------------------------------
