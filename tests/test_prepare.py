@@ -132,6 +132,15 @@ def test_content_is_not_boilerplate(line):
     assert boilerplate_rule(line) is None
 
 
+def test_boilerplate_rules_do_not_backtrack_exponentially():
+    from translate.cleaning import boilerplate_rule
+
+    # With "\\s*[|]?\\s*" between repeated items this took 2^60 steps; each separator now matches one way only.
+    assert boilerplate_rule("Share " * 60 + "now.") is None
+    assert boilerplate_rule("dpa " * 90 + "meldet.") is None
+    assert boilerplate_rule("Share " * 60) == "boilerplate: share buttons"
+
+
 def test_real_sentences_mentioning_boilerplate_words_are_kept():
     text = "Er veröffentlichte ein Foto. Reporters leave a reply to the minister every day.\nHe took a photo."
     doc = prepare_text(text, "t", lang="en")

@@ -98,6 +98,15 @@ _TIMESTAMP = rf"{_STAMP_LABEL}?{_DATE}{_TIME}?{_ZONE}?"
 # Capitalised name words; scoped case-sensitivity so "By train to Beijing" is no byline.
 _NAME = r"(?-i:[A-ZÄÖÜ][\w'’.-]*)"
 
+def _repeated(items: str) -> str:
+    """A list of `items` joined by spaces or separators ("Share | Tweet | E-Mail").
+
+    Each separator can be matched in one way only: "\\s*[|]?\\s*" would let every space go to either side, and
+    re would then try 2^n splits of a long line before failing.
+    """
+    return rf"(?:{items})(?:(?:\s*[:|/·•,]\s*|\s+)(?:{items}))*(?:\s*[:|/·•,])?"
+
+
 # Each rule matches a WHOLE paragraph (normalised, bullet marks removed), case-insensitively; the name is the
 # reason shown to the user. Anchored whole-line patterns keep real sentences that merely mention these words.
 BOILERPLATE_RULES: list[tuple[str, re.Pattern]] = [
@@ -126,12 +135,12 @@ BOILERPLATE_RULES: list[tuple[str, re.Pattern]] = [
             r"noch keine kommentare\b.{0,80}", r"(?:deine|ihre) e-mail-adresse wird nicht veröffentlicht\b.{0,80}",
             r"erforderliche felder sind (?:mit \*? ?)?markiert\s*\*?", r"نظر(?:ات)?(?: شما)?", r"ارسال نظر",
             r"نظر خود را بنویسید", r"دیدگاه(?:ها)?", r"پاسخ دهید", r"پاسخ", r"reply", r"antworten")),
-        ("share buttons", r"(?:(?:share(?: this(?: article| story)?)?(?: on)?|teilen|tweet|twitter|x|facebook|"
-                          r"whatsapp|telegram|linkedin|reddit|pinterest|e-?mail|print|drucken|copy link|"
-                          r"link kopieren|messenger|vk|weibo|wechat|اشتراک(?: ?گذاری)?|چاپ|ایمیل)\s*[:|/·•,]?\s*)+"),
+        ("share buttons", _repeated(r"share(?: this(?: article| story)?)?(?: on)?|teilen|tweet|twitter|x|facebook|"
+                                    r"whatsapp|telegram|linkedin|reddit|pinterest|e-?mail|print|drucken|copy link|"
+                                    r"link kopieren|messenger|vk|weibo|wechat|اشتراک(?: ?گذاری)?|چاپ|ایمیل")),
         ("photo caption", r"(?:[\w’'.-]+\s+){0,8}(?:file photo|archivfoto|archivbild|symbolbild|symbolfoto)"
                           r"|(?:photo|foto|bild|image|credit|quelle|عکس|تصویر)\s*(?::|by\b|von\b).{0,100}"
-                          r"|(?:(?:getty images|imago|dpa|afp|reuters|ap|xinhua|picture alliance|epa)\s*[/|,]?\s*)+"),
+                          r"|" + _repeated(r"getty images|imago|dpa|afp|reuters|ap|xinhua|picture alliance|epa")),
         ("read more", _alternatives(r"read more", r"weiterlesen", r"mehr lesen", r"mehr zum thema", r"see also",
                                     r"lesen sie auch", r"lesen sie mehr", r"auch interessant", r"related articles?",
                                     r"related stories", r"related", r"more on this", r"بیشتر بخوانید",
@@ -151,6 +160,8 @@ BOILERPLATE_RULES: list[tuple[str, re.Pattern]] = [
 ]
 # Cookie notices are only dropped when short and clearly a banner; this keeps articles about cookies.
 _COOKIE_MAX = 200
+# Boilerplate lines are short; longer paragraphs are content, and the rules need not even be tried on them.
+_BOILERPLATE_MAX = 400
 
 _BULLETS = re.compile(r"^[\s•·▪▫◦‣⁃●○■□►▶\-–—*]+")
 _WORDLIKE = re.compile(r"[^\W_]")
@@ -162,6 +173,8 @@ def boilerplate_rule(paragraph: str) -> str | None:
     bare = _BULLETS.sub("", text)
     if not _WORDLIKE.search(bare):
         return "boilerplate: no words"
+    if len(bare) > _BOILERPLATE_MAX:
+        return None
     for name, pattern in BOILERPLATE_RULES:
         if name == "cookie notice" and (len(bare) > _COOKIE_MAX or "cookie" not in bare.lower()):
             continue

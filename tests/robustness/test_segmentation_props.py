@@ -19,7 +19,7 @@ FRAGMENTS = [
     'Er sagte, "zu leisten."', "„Wir kommen.“", "He said “We will go.”", "Then U.S. officials left.",
     "شی جین پینگ گفت:", "آیا این درست است؟", "«بیانیه مشترک»", "کتاب‌ها را خواند.", "علي كتاب ۲۵",
     "Verwandte Videos:", "Leave a Reply", "• 2022/11/25 15:52:04", "• GMT+08:00", "• /", "Archiviert unter:",
-    "B.a b)a", "[", "(", "*", "...", "?!", "“", "»", "—", "\u200c", "\u200e", "\ufeff", "\u00a0", "\t", "1.", "XVI.", "am", "der",
+    "B.a b)a", "Share ", "Facebook | ", "dpa/", "[", "(", "*", "...", "?!", "“", "»", "—", "\u200c", "\u200e", "\ufeff", "\u00a0", "\t", "1.", "XVI.", "am", "der",
 ]
 SEPARATORS = [" ", "  ", "\n", "\n\n", "\r\n", "\r", "\u2028", " \n ", ""]
 
