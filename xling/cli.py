@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
 import sys
 
 import click
@@ -16,31 +18,60 @@ class InputFailure(click.ClickException):
     exit_code = 2
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived; raised like KeyboardInterrupt so that cleanup (temporary files, caches) runs on the way out."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def _sigterm_unwinds():
+    """While a command runs, turn SIGTERM (kill, timeout, docker stop) into an exception instead of sudden death."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread (xling called from an application's worker): leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _one_line(message: str) -> str:
+    """A message folded onto one line: wrapped library messages must not break the one-line error rule."""
+    return " ".join(message.split())
+
+
 class XlingGroup(click.Group):
     """Turns library errors into one-line messages with the right exit code; --debug shows tracebacks."""
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            with _sigterm_unwinds():
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except XlingError as exc:
             if ctx.params.get("debug"):
                 raise
             if exc.exit_code == 2:
-                raise InputFailure(str(exc)) from None
-            raise click.ClickException(str(exc)) from None
-        except KeyboardInterrupt:
+                raise InputFailure(_one_line(str(exc))) from None
+            raise click.ClickException(_one_line(str(exc))) from None
+        except (KeyboardInterrupt, Terminated) as exc:
             if ctx.params.get("debug"):
                 raise
-            click.echo("Interrupted; finished outputs are kept, re-run to resume.", err=True)
-            sys.exit(130)
+            what = "Interrupted" if isinstance(exc, KeyboardInterrupt) else "Terminated"
+            click.echo(f"{what}; finished outputs are kept, re-run to resume.", err=True)
+            sys.exit(130 if isinstance(exc, KeyboardInterrupt) else 128 + signal.SIGTERM)
         except OSError as exc:
             if ctx.params.get("debug"):
                 raise
             # Disk full, permission denied, broken pipe: a runtime failure, not a bug.
             where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-            raise click.ClickException(f"{exc.strerror or exc}{where}") from None
+            raise click.ClickException(_one_line(f"{exc.strerror or exc}{where}")) from None
 
 
 @click.group(cls=XlingGroup, context_settings={"help_option_names": ["-h", "--help"]})
