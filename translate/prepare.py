@@ -18,11 +18,10 @@ _WORDLIKE = re.compile(r"[^\W\d_]")
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 
 
-def _pick_language(paragraphs: list[Paragraph], lang: str | None, doc_id: str) -> str:
-    """The user's language if given (checked), else the language detected on the kept paragraphs."""
+def _pick_language(text: str, lang: str | None, doc_id: str) -> str:
+    """The user's language if given (checked), else the language detected in `text` ("und" if it has no letters)."""
     if lang:
         return resolve_language(lang)
-    text = "\n".join(p.text for p in paragraphs)
     if not _WORDLIKE.search(text):
         return UNDETERMINED
     return detect_language(text, doc_id)
@@ -38,7 +37,7 @@ def prepare_text(text: str, doc_id: str, lang: str | None = None) -> Document:
             dropped.append(Dropped(doc_id, para.start, para.end, para.text, reason))
         else:
             content.append(para)
-    language = _pick_language(content, lang, doc_id)
+    language = _pick_language("\n".join(p.text for p in content), lang, doc_id)
     seen: dict[str, int] = {}
     sentences: list[Sentence] = []
     for para in content:
@@ -66,10 +65,7 @@ def segmented_document(text: str, doc_id: str, lang: str | None = None) -> Docum
         pos = m.end()
     if pos < len(text):
         spans.append((pos, len(text)))
-    if lang:
-        language = resolve_language(lang)
-    else:
-        language = detect_language(text, doc_id) if _WORDLIKE.search(text) else UNDETERMINED
+    language = _pick_language(text, lang, doc_id)
     sentences = []
     for i, (a, b) in enumerate(spans):
         line = text[a:b]
