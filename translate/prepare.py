@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -76,12 +77,24 @@ def segmented_document(text: str, doc_id: str, lang: str | None = None) -> Docum
     return Document(doc_id=doc_id, lang=language, text=text, sentences=sentences, dropped=[])
 
 
+def _unicode_name(name: str) -> str:
+    """A file name as encodable text: bytes that are not UTF-8 (held by Python as surrogates) are written as \\xNN.
+
+    A doc_id goes into JSON, HTML and output file names; a Latin-1 name b"caf\\xe9.txt" becomes "caf\\xe9.txt".
+    """
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
 def load_document(
     path: str | Path, lang: str | None = None, doc_id: str | None = None, segmented: bool = False
 ) -> Document:
     """Read and prepare one file ("-" for stdin); segmented=True reads one sentence per line without cleaning."""
     text = read_text(path)
-    name = doc_id or ("stdin" if str(path) == STDIN else Path(path).name)
+    name = doc_id or ("stdin" if str(path) == STDIN else _unicode_name(Path(path).name))
     doc = segmented_document(text, name, lang) if segmented else prepare_text(text, name, lang)
     doc.path = None if str(path) == STDIN else str(path)
     return doc

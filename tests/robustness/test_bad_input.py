@@ -4,6 +4,7 @@ right result, never a traceback."""
 from __future__ import annotations
 
 import codecs
+import os
 import json
 import shutil
 import struct
@@ -326,3 +327,18 @@ def test_cache_path_that_is_a_folder(tmp_path, isolated):
     folder = tmp_path / "cache.sqlite"
     folder.mkdir()
     assert_clean_error(run_cli("cache", "stats", "--path", folder), 2, "cache.sqlite")
+
+
+def test_file_name_that_is_not_utf8(tmp_path, isolated):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/caf\xe9.txt"  # a Latin-1 name, as old archives and Windows shares produce
+    with open(raw, "w", encoding="utf-8") as fh:
+        fh.write(GERMAN)
+    res = run_cli("prepare", folder, "--format", "jsonl")
+    assert_ok(res)
+    assert {r["doc_id"] for r in jsonl(res.stdout)} == {"caf\\xe9.txt"}
+    out = tmp_path / "out"
+    res = run_cli("translate", folder, "-s", "de", "-t", "de", "-q", "-o", out)  # passes through: no model needed
+    assert_ok(res)
+    assert [p.name for p in out.iterdir()] == ["caf\\xe9.txt"]
