@@ -342,3 +342,32 @@ def test_file_name_that_is_not_utf8(tmp_path, isolated):
     res = run_cli("translate", folder, "-s", "de", "-t", "de", "-q", "-o", out)  # passes through: no model needed
     assert_ok(res)
     assert [p.name for p in out.iterdir()] == ["caf\\xe9.txt"]
+
+
+# --- evaluation and search commands ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", ["png-hypothesis", "latin1-reference", "line-mismatch", "bad-ladder",
+                                  "bad-record", "record-without-metrics", "empty-claim", "missing-source"])
+def test_eval_and_find_refuse_bad_files(tmp_path, isolated, case):
+    hyp = write(tmp_path, "hyp.txt", "one line\n")
+    if case == "png-hypothesis":
+        args, needle = ["eval", "translation", write(tmp_path, "h.txt", png_bytes()), hyp], "h.txt"
+    elif case == "latin1-reference":
+        args, needle = ["eval", "translation", hyp, write(tmp_path, "r.txt", "Gr\xfc\xdfe\n".encode("latin-1"))], "r.txt"
+    elif case == "line-mismatch":
+        args, needle = ["eval", "translation", write(tmp_path, "h3.txt", "a\nb\nc\n"), hyp], "h3.txt"
+    elif case == "bad-ladder":
+        ladder = write(tmp_path, "pred.txt", "[0]:[0]\ngarbage\n")
+        args, needle = ["eval", "align", ladder, ladder], "line 2"
+    elif case == "bad-record":
+        record = write(tmp_path, "a.json", "{not json")
+        args, needle = ["eval", "compare", record, record], "a.json"
+    elif case == "record-without-metrics":
+        record = write(tmp_path, "b.json", "[1, 2]")
+        args, needle = ["eval", "compare", record, record], "b.json"
+    elif case == "empty-claim":
+        args, needle = ["find", "  ", SEED_EN], "empty"
+    else:
+        args, needle = ["find", "Kuba", tmp_path / "nowhere.txt"], "nowhere.txt"
+    assert_clean_error(run_cli(*args), 2, needle)
