@@ -189,3 +189,13 @@ def test_resume_after_kill(tiny_marian_dir, seeds_dir, tmp_path):
     for i in range(6):
         lines = (out / f"doc{i}.txt").read_text(encoding="utf-8").splitlines()
         assert len(lines) == sentence_count(src / f"doc{i}.txt")
+
+
+def test_cuda_without_gpu_is_a_usage_error(tiny_marian_dir, seeds_dir):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    res = CliRunner().invoke(main, ["translate", str(seeds_dir / GERMAN), "--model", str(tiny_marian_dir),
+                                    "--device", "cuda", *FAST])
+    assert res.exit_code == 2 and "cuda" in res.stderr and "Traceback" not in res.output

@@ -149,3 +149,13 @@ def test_unsupported_model_type_is_input_error(tiny_marian_dir, tmp_path):
     (other / "config.json").write_text('{"model_type": "bert"}')
     with pytest.raises(InputError, match="bert"):
         model_kind(other)
+
+
+def test_importing_translate_does_not_load_torch():
+    import subprocess
+    import sys
+
+    code = ("import sys, translate, translate.registry, translate.models, xling.commands.translate_cmd; "
+            "assert 'torch' not in sys.modules and 'transformers' not in sys.modules; "
+            "assert callable(translate.Translator)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
