@@ -156,3 +156,13 @@ def test_standard_output_on_a_full_device(tmp_path):
     assert "Traceback" not in res.stderr and "Exception ignored" not in res.stderr, res.stderr
     assert [line for line in res.stderr.splitlines() if line.startswith("Error:")] == \
         ["Error: No space left on device"], res.stderr
+
+
+def test_folder_output_that_is_a_file_is_an_input_error(tmp_path, isolated):
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.txt").write_text(SEED_EN.read_text(encoding="utf-8"), encoding="utf-8")
+    target = tmp_path / "out.txt"
+    target.write_text("keep me")
+    assert_clean_error(run_cli("translate", src, "-o", target, "-q"), 2, "out.txt", "folder")
+    assert target.read_text() == "keep me"

@@ -100,6 +100,8 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
         raise InputError(f"{input_path} does not exist; give a text file, a folder of .txt files, or - for stdin.")
     if is_dir and not output:
         raise InputError("translating a folder needs -o OUTDIR for the per-document outputs.")
+    if is_dir and Path(output).exists() and not Path(output).is_dir():
+        raise InputError(f"-o {output} is a file; translating a folder needs -o OUTDIR, a folder for the outputs.")
     docs = load_documents(input_path, lang=source_lang)
     outdir = Path(output) if is_dir else None
     todo = docs
