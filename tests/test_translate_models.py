@@ -159,3 +159,41 @@ def test_importing_translate_does_not_load_torch():
             "assert 'torch' not in sys.modules and 'transformers' not in sys.modules; "
             "assert callable(translate.Translator)")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+@pytest.mark.parametrize("repo_files, wants_bin", [(["model.safetensors", "pytorch_model.bin"], False),
+                                                    (["pytorch_model.bin", "tf_model.h5"], True)])
+def test_pull_prefers_safetensors_and_fails_cleanly(monkeypatch, tmp_path, repo_files, wants_bin):
+    import types
+
+    import huggingface_hub
+
+    from translate.models import pull_model
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    calls = {}
+
+    class FakeApi:
+        def model_info(self, model_id, timeout=None):
+            return types.SimpleNamespace(siblings=[types.SimpleNamespace(rfilename=f) for f in repo_files], sha="x")
+
+    def fake_snapshot_download(model_id, cache_dir=None, allow_patterns=None, **kwargs):
+        calls.update(model_id=model_id, cache_dir=cache_dir, patterns=allow_patterns)
+        return str(tmp_path / "snap")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", FakeApi)
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", fake_snapshot_download)
+    assert pull_model("org/model") == tmp_path / "snap"
+    assert calls["cache_dir"] == tmp_path / "hf" / "hub"
+    assert ("pytorch_model*.bin*" in calls["patterns"]) == wants_bin
+    assert "*.safetensors" in calls["patterns"] and not any("h5" in p for p in calls["patterns"])
+
+    class DownApi:
+        def model_info(self, model_id, timeout=None):
+            raise ConnectionError("Name or service not known")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", DownApi)
+    with pytest.raises(ModelNotFoundError) as info:
+        pull_model("org/model")
+    assert "ConnectionError" in str(info.value) and "xling models pull --model org/model" in str(info.value)

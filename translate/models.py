@@ -169,7 +169,9 @@ def pull_model(model_id: str, pair: str | None = None) -> Path:
         )
     cache = hub_cache_dir()
     try:
-        files = HfApi().list_repo_files(model_id)
+        # model_info makes one request without retries, so an unreachable hub fails in seconds, not after backoff.
+        info = HfApi().model_info(model_id, timeout=20)
+        files = [sibling.rfilename for sibling in info.siblings or []]
         patterns = list(_PULL_PATTERNS)
         if not any(name.endswith(".safetensors") for name in files):
             patterns.append("pytorch_model*.bin*")  # older repositories ship only pickled weights
