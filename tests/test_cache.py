@@ -187,3 +187,28 @@ def test_unopenable_cache_is_a_one_line_error(tmp_path, monkeypatch):
     assert "Error: Cannot create the translation cache folder" in res.output
     assert "Traceback" not in res.output
 
+
+
+def test_rerun_of_a_translator_calls_the_model_for_nothing(tiny_marian_dir, tmp_path):
+    import warnings
+
+    from translate.translator import RandomModelWarning, Translator
+
+    sentences = ["Der Minister reiste nach Peking.", "Xi traf Díaz-Canel.", "Der Minister reiste nach Peking."]
+    calls: list[list[str]] = []
+
+    def run(beam: int) -> list[str]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RandomModelWarning)
+            with TranslationCache(tmp_path / "t.sqlite") as store:  # a fresh process would open it like this
+                tr = Translator("de", "en", model=str(tiny_marian_dir), backend="hf", beam=beam, cache=store)
+                inner = tr.backend.translate_batch
+                tr.backend.translate_batch = lambda texts, **kw: calls.append(list(texts)) or inner(texts, **kw)
+                return tr.translate(sentences)
+
+    first = run(beam=1)
+    assert sorted(t for batch in calls for t in batch) == sorted(set(sentences))
+    calls.clear()
+    assert run(beam=1) == first and calls == []  # the re-run was served entirely from the cache
+    run(beam=2)  # another decoding option is another key
+    assert sorted(t for batch in calls for t in batch) == sorted(set(sentences))

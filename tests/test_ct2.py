@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,42 @@ def test_loading_a_converted_model_does_not_import_torch(models, ct2_root):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False", "torch's memory would count against CTranslate2's footprint"
+
+
+def test_auto_prefers_ct2_and_falls_back_to_hf_saying_why(models, monkeypatch, capsys):
+    from translate.backends import load_backend
+
+    auto = load_backend("auto", models["marian"], "marian", "cpu", source="de", target="en")
+    assert auto.name == "ct2" and auto.compute_type.startswith("int8")
+
+    def cannot(*args, **kwargs):
+        raise ConversionError("Cannot convert the model to CTranslate2: No conversion is registered for FancyConfig")
+
+    monkeypatch.setattr(ct2_backend, "converted_model", cannot)
+    capsys.readouterr()
+    fallback = load_backend("auto", models["marian"], "marian", "cpu", source="de", target="en")
+    assert fallback.name == "hf"
+    err = capsys.readouterr().err
+    assert "backend ct2 unavailable" in err and "FancyConfig" in err
+
+
+def test_cli_backend_ct2_translates_with_the_cache(models, seeds_dir, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from xling.cli import main
+
+    monkeypatch.setenv("XLING_CACHE_DIR", str(tmp_path / "cache"))
+    src = tmp_path / "de.txt"
+    src.write_text("Der Minister reiste nach Peking.\n\nXi traf seinen Amtskollegen in Astana.\n", encoding="utf-8")
+    args = ["translate", str(src), "--model", str(models["marian"]), "--backend", "ct2", "--beam", "1",
+            "--max-length", "24"]
+    first = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert first.exit_code == 0, first.stderr
+    assert "backend: ct2" in first.stderr and len(first.stdout.splitlines()) == 2
+    stats = CliRunner().invoke(main, ["cache", "stats", "--json"])
+    (model_key, entries), = json.loads(stats.stdout)["models"].items()
+    assert entries == 2 and model_key.endswith(("@" + model_identity(models["marian"])[1]))
+    again = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert again.stdout == first.stdout
+    no_cache = CliRunner().invoke(main, [*args, "--no-cache"], catch_exceptions=False)
+    assert no_cache.stdout == first.stdout

@@ -12,6 +12,7 @@ AUTO_ORDER and takes the first backend that can run the model (a loader signals 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -45,10 +46,20 @@ def _load_hf(model_dir: Path, kind: str, device: str, **opts: Any) -> Backend:
     return HFBackend(model_dir, kind, device=device, **opts)
 
 
+def _load_ct2(model_dir: Path, kind: str, device: str, **opts: Any) -> Backend:
+    """Load the CTranslate2 backend, converting the model on first use; unavailable when it cannot."""
+    from translate.ct2_backend import CT2Backend, ConversionError
+
+    try:
+        return CT2Backend(model_dir, kind, device=device, **opts)
+    except ConversionError as exc:
+        raise BackendUnavailable(str(exc).rstrip(".")) from exc
+
+
 BackendLoader = Callable[..., Backend]
-BACKENDS: dict[str, BackendLoader] = {"hf": _load_hf}
-# The order "auto" tries backends in; the first that loads wins.
-AUTO_ORDER: list[str] = ["hf"]
+BACKENDS: dict[str, BackendLoader] = {"hf": _load_hf, "ct2": _load_ct2}
+# The order "auto" tries backends in; the first that loads wins. CTranslate2 int8 is several times faster on CPU.
+AUTO_ORDER: list[str] = ["ct2", "hf"]
 
 
 def backend_names() -> list[str]:
@@ -65,6 +76,7 @@ def load_backend(name: str, model_dir: str | Path, kind: str, device: str = "aut
                 return _load(candidate, Path(model_dir), kind, device, opts)
             except BackendUnavailable as exc:
                 reasons.append(f"{candidate}: {exc}")
+                print(f"backend {candidate} unavailable ({exc}); trying the next one", file=sys.stderr)
         raise InputError(f"no backend can run the model in {model_dir} ({'; '.join(reasons)}).")
     if name not in BACKENDS:
         raise InputError(f"unknown backend {name!r}; choose one of {', '.join(backend_names())}.")

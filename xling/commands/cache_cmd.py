@@ -26,7 +26,12 @@ def _human(size: int) -> str:
 
 @click.group("cache")
 def cache() -> None:
-    """Inspect or clear the translation cache ($XLING_CACHE_DIR, else $XDG_CACHE_HOME/xling)."""
+    """Inspect or clear the translation cache ($XLING_CACHE_DIR, else $XDG_CACHE_HOME/xling).
+
+    Translations are keyed by model and revision, decoding options and the sha256 of the source sentence, so a
+    re-run translates nothing twice (`xling translate --no-cache` bypasses it). A corrupted cache file is moved
+    aside as translations.sqlite.corrupt-<time> with a warning, and a new one is started.
+    """
 
 
 @cache.command("stats")
