@@ -216,3 +216,15 @@ def test_cache_hook_skips_cached_sentences(tiny_marian_dir):
 def test_same_source_and_target_is_refused(tiny_marian_dir):
     with pytest.raises(InputError):
         Translator("en", "en", model=str(tiny_marian_dir))
+
+
+def test_pair_name_as_model_means_the_registry_model(tmp_path, monkeypatch):
+    from translate.errors import ModelNotFoundError
+
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty"))
+    monkeypatch.delenv("HF_HUB_CACHE", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ModelNotFoundError, match="Helsinki-NLP/opus-mt-de-en"):
+        Translator("de", model="de-en")
+    with pytest.raises(ModelNotFoundError, match="facebook/nllb-200-distilled-600M"):
+        Translator("fa")

@@ -107,6 +107,12 @@ def test_folder_to_folder_and_resume(tiny_nllb_dir, seeds_dir, tmp_path):
     assert {n: (out / n).read_bytes() for n in names} == before
 
 
+def test_file_into_existing_folder(tiny_marian_dir, seeds_dir, tmp_path):
+    res = run("translate", seeds_dir / GERMAN, "-o", tmp_path, "--model", tiny_marian_dir, *FAST)
+    assert res.exit_code == 0, res.stderr
+    assert len((tmp_path / GERMAN).read_text(encoding="utf-8").splitlines()) == sentence_count(seeds_dir / GERMAN)
+
+
 def test_folder_needs_output(seeds_dir):
     res = CliRunner().invoke(main, ["translate", str(seeds_dir)])
     assert res.exit_code == 2 and "-o OUTDIR" in res.stderr and "Traceback" not in res.output

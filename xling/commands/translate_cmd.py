@@ -71,14 +71,14 @@ def _stale_temps(outdir: Path, name: str) -> list[Path]:
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def translate(input_path, source_lang, target_lang, model, backend, beam, batch_size, max_length, device, fmt,
               no_cache, output, quiet):
-    """Translate a document, a folder of *.txt documents, or stdin (-) into English, one sentence at a time.
+    """Translate a document, a folder of *.txt documents, or stdin (-) into English (or -t), sentence by sentence.
 
     Each document is prepared first (boilerplate and repeated paragraphs dropped, split into sentences) and
     every prepared sentence gets exactly one translation, in order. The source language is detected per
     document unless -s is given; documents already in the target language are passed through unchanged (with a
     note), so a folder's output always has one file per document.
 
-    A folder needs -o OUTDIR and writes OUTDIR/<file name> per document (<stem>.jsonl / .tsv for those formats).
+    A folder (or a file with -o naming an existing folder) writes OUTDIR/<file name> per document (<stem>.jsonl / .tsv for those formats).
     It resumes: documents whose output already exists are skipped, and every output is written to a temporary
     file and renamed, so an interrupted run never leaves half a file.
 
@@ -103,7 +103,8 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
     if is_dir and Path(output).exists() and not Path(output).is_dir():
         raise InputError(f"-o {output} is a file; translating a folder needs -o OUTDIR, a folder for the outputs.")
     docs = load_documents(input_path, lang=source_lang)
-    outdir = Path(output) if is_dir else None
+    # An existing folder given as -o for a single file receives <name> like a folder run would write.
+    outdir = Path(output) if is_dir or (output and Path(output).is_dir()) else None
     todo = docs
     if outdir is not None:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -181,7 +182,7 @@ def list_models() -> None:
     Pairs not listed are translated by NLLB (row *-*).
     """
     from translate.models import cached_snapshot, missing_files
-    from translate.registry import NLLB_MODEL, registered_pairs
+    from translate.registry import NLLB_CODES, NLLB_MODEL, registered_pairs
 
     rows = []
     for spec in registered_pairs():
@@ -195,7 +196,7 @@ def list_models() -> None:
     click.echo("  ".join(h.ljust(w) for h, w in zip(("pair", "model", "weights"), widths)) + "  path")
     for row in rows:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[3])
-    click.echo("*-*: any other pair of the 90 languages NLLB covers, e.g. ru-en, ar-en, en-fr.")
+    click.echo(f"*-*: any other pair of the {len(NLLB_CODES)} languages xling maps to NLLB codes, e.g. ru-en, ar-en, en-fr.")
 
 
 @models.command("pull")
