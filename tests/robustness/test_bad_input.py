@@ -371,3 +371,18 @@ def test_eval_and_find_refuse_bad_files(tmp_path, isolated, case):
     else:
         args, needle = ["find", "Kuba", tmp_path / "nowhere.txt"], "nowhere.txt"
     assert_clean_error(run_cli(*args), 2, needle)
+
+
+@pytest.mark.parametrize("damage", ["too-few-lines", "binary"])
+def test_compare_with_bad_translation_files(tmp_path, isolated, damage):
+    pytest.importorskip("align.claims", reason="the claim matcher is not built yet")
+    src = tmp_path / "src"
+    src.mkdir()
+    write(src, "de.txt", GERMAN)
+    given = tmp_path / "translations"
+    given.mkdir()
+    write(given, "de.txt", "only one line\n" if damage == "too-few-lines" else png_bytes())
+    out = tmp_path / "out"
+    res = run_cli("compare", src, "-r", SEED_EN, "--translations", given, "--quiet", "-o", out)
+    assert_clean_error(res, 2, "de.txt")
+    assert not out.exists() or not any(out.iterdir())

