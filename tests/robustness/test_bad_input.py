@@ -386,3 +386,38 @@ def test_compare_with_bad_translation_files(tmp_path, isolated, damage):
     res = run_cli("compare", src, "-r", SEED_EN, "--translations", given, "--quiet", "-o", out)
     assert_clean_error(res, 2, "de.txt")
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize("case", ["png", "translation-lines", "unknown-lang", "threshold", "embedder",
+                                  "lexical-without-translation"])
+def test_align_refuses_bad_input(tmp_path, isolated, case):
+    pytest.importorskip("xling.commands.align_cmd", reason="xling align is not built yet")
+    args = [SEED_DE, SEED_EN]
+    needle = {"png": "PNG", "translation-lines": "t.txt", "unknown-lang": "xx", "threshold": "threshold",
+              "embedder": "foo", "lexical-without-translation": "--src-translation"}[case]
+    if case == "png":
+        args = [write(tmp_path, "a.png", png_bytes()), SEED_EN]
+    elif case == "translation-lines":
+        args += ["--src-translation", write(tmp_path, "t.txt", "one\ntwo\n")]
+    elif case == "unknown-lang":
+        args += ["--src-lang", "xx"]
+    elif case == "threshold":
+        args += ["--mode", "claims", "--threshold", "7"]
+    elif case == "embedder":
+        args += ["--embedder", "foo"]
+    else:
+        args += ["--similarity", "lexical"]
+    out = tmp_path / "out.ladder"
+    assert_clean_error(run_cli("align", *args, "-o", out), 2, needle)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("side", ["source", "reference"])
+def test_align_with_an_empty_side_skips_every_sentence(tmp_path, isolated, side):
+    pytest.importorskip("xling.commands.align_cmd", reason="xling align is not built yet")
+    empty = write(tmp_path, "empty.txt", "\n")
+    args = [empty, SEED_EN] if side == "source" else [SEED_EN, empty]
+    res = run_cli("align", *args, "--format", "ladder")
+    assert_ok(res)
+    n = len(load_document(SEED_EN).sentences)
+    assert len(res.stdout.splitlines()) == n  # one 1-0 or 0-1 bead per sentence of the non-empty side
