@@ -34,12 +34,13 @@ class Translator:
     `cache` is None or an object with the interface of translate.cache.TranslationCache
     (`get_many(model, options, texts) -> {index: translation}` and `put_many(model, options, pairs)`), keyed by
     `cache_model` and `decoding_options`. `progress` is False, True (a tqdm bar on stderr per call) or a tqdm-like
-    object with `update(n)` that counts finished sentences across calls.
+    object with `update(n)` that counts finished sentences across calls. `backend_options` go to the backend's
+    loader as keyword arguments (e.g. a CTranslate2 quantization).
     """
 
     def __init__(self, source: str, target: str = "en", model: str | None = None, backend: str = "auto",
                  device: str = "auto", beam: int = 4, batch_size: int = 16, max_length: int = 512,
-                 cache: Any = None, progress: Any = False) -> None:
+                 cache: Any = None, progress: Any = False, backend_options: dict | None = None) -> None:
         self.source, self.target = normalize_lang(source), normalize_lang(target)
         if self.source == self.target:
             raise InputError(f"source and target are both {self.source!r}; there is nothing to translate.")
@@ -57,7 +58,7 @@ class Translator:
                 stacklevel=2,
             )
         self.backend = load_backend(backend, self.resolved.path, self.resolved.kind, device,
-                                    source=self.source, target=self.target)
+                                    source=self.source, target=self.target, **(backend_options or {}))
         self.backend_name: str = self.backend.name
         self.beam, self.batch_size, self.max_length = beam, batch_size, max_length
         self.input_limit = min(self.backend.max_input_tokens, max_length)
