@@ -70,7 +70,10 @@ def _e(text: object) -> str:
 def _dir(lang: str) -> str:
     from xling.compare import RTL_LANGS
 
-    return "rtl" if lang in RTL_LANGS else "ltr"
+    if lang in RTL_LANGS:
+        return "rtl"
+    # An undetermined language may be either; let the browser take the direction from the first strong letter.
+    return "auto" if lang in ("", "und", "xx") else "ltr"
 
 
 def _text_cell(cls: str, text: str, lang: str) -> str:
