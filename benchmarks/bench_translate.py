@@ -1,0 +1,287 @@
+"""Translation speed and memory: transformers fp32 against CTranslate2 fp32 and int8, on a model the size of
+opus-mt-de-en, with every backend producing the same number of tokens.
+
+The model is RANDOM (translate.fixtures with opus-mt-de-en's dimensions: d_model 512, 6+6 layers, 8 heads, FFN 2048,
+vocabulary 58101), because weights cannot be downloaded here; speed and memory depend on the shapes, not the values.
+Its output is never shown. The inputs are the real German sentences of seeds 000 and 001. Each decode is forced to
+exactly --new-tokens tokens (minimum = maximum), so every backend does the same work.
+
+Each (backend, run) is measured in its own subprocess, so peak RSS is that backend's alone; runs of the backends
+are interleaved so a machine that gets busier slows all of them alike. Medians over --runs runs are printed with
+each one's ratio to transformers fp32 at the same batch size, measured in this same invocation, and written to
+results/bench-translate-<time>.json.
+
+    python -m benchmarks.bench_translate            # CPU, 2 threads, batch 1, 8, 32 (about 5 minutes)
+    python -m benchmarks.bench_translate --quick    # a smoke run (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_FILES = [ROOT / "seeds" / "000_2c29ad0641dc83f6.txt", ROOT / "seeds" / "001_2959add6671d93e8.txt"]
+# opus-mt-de-en's shapes (its config.json): the benchmark model has these and random weights.
+OPUS_MT_DE_EN = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58101, max_positions=512)
+# (label, backend, precision): the quantization for ct2, the torch dtype for hf.
+CPU_CONFIGS = [("hf-fp32", "hf", "float32"), ("ct2-fp32", "ct2", "float32"), ("ct2-int8", "ct2", "int8")]
+CUDA_CONFIGS = [("hf-fp16", "hf", "float16"), ("ct2-fp16", "ct2", "float16"),
+                ("ct2-int8fp16", "ct2", "int8_float16")]
+TARGET_SPEEDUP, TARGET_RSS_RATIO = 4.0, 0.5
+
+
+def german_sentences(limit: int) -> list[str]:
+    """Real German sentences from the seed articles, prepared as xling prepares any document."""
+    from translate.prepare import load_document
+
+    sentences: list[str] = []
+    for path in SEED_FILES:
+        sentences.extend(load_document(path, lang="de").texts())
+    distinct = list(dict.fromkeys(s for s in sentences if len(s.split()) >= 3))
+    if not distinct:
+        raise RuntimeError("no German sentences found in the seeds")
+    # Repeat the seed sentences when more are asked for than the two articles hold.
+    return [distinct[i % len(distinct)] for i in range(limit)]
+
+
+def build_model(folder: Path) -> Path:
+    """The random opus-mt-de-en-sized Marian model, without a forced EOS so min = max length is exact."""
+    from translate.fixtures import build_tiny_marian
+
+    if not (folder / "config.json").exists():
+        build_tiny_marian(folder, [ROOT / "seeds" / f for f in os.listdir(ROOT / "seeds") if f.endswith(".txt")],
+                          init_std=0.02, **OPUS_MT_DE_EN)
+    gen_file = folder / "generation_config.json"
+    gen = json.loads(gen_file.read_text())
+    gen.pop("forced_eos_token_id", None)
+    gen_file.write_text(json.dumps(gen, indent=2))
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------- child process
+def _peak_rss_mib() -> float:
+    """This process's peak resident set size in MiB (VmHWM)."""
+    # Not getrusage: Linux carries ru_maxrss across exec, so a child would report its parent's peak.
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _hf_runner(spec: dict):
+    """A function translating a batch to exactly spec['new_tokens'] tokens with transformers; returns tokens made."""
+    import torch
+
+    from translate.hf_backend import HFBackend
+
+    torch.set_num_threads(spec["threads"])
+    backend = HFBackend(spec["model"], "marian", device=spec["device"], source="de", target="en",
+                        dtype=spec["precision"])
+    n = spec["new_tokens"]
+
+    def run(texts: list[str]) -> int:
+        inputs = backend.tokenizer(texts, return_tensors="pt", padding=True).to(backend.device)
+        with torch.inference_mode():
+            out = backend.model.generate(**inputs, num_beams=spec["beam"], do_sample=False, min_new_tokens=n,
+                                         max_new_tokens=n, max_length=None)
+        return int((out.shape[1] - 1) * out.shape[0])  # minus the decoder start token
+
+    return run, backend.count_tokens
+
+
+def _ct2_runner(spec: dict):
+    """The same with CTranslate2 (the model converted beforehand, so no conversion is timed or counted)."""
+    from translate.ct2_backend import CT2Backend
+
+    backend = CT2Backend(spec["model"], "marian", device=spec["device"], quantization=spec["precision"],
+                         threads=spec["threads"], max_batch_size=max(spec["batch_sizes"]), cache_root=spec["ct2_root"])
+    n = spec["new_tokens"]
+
+    def run(texts: list[str]) -> int:
+        ids = backend.generate_ids(texts, beam=spec["beam"], max_new_tokens=n, min_new_tokens=n)
+        return sum(len(row) for row in ids)
+
+    return run, backend.count_tokens
+
+
+def child(spec: dict) -> dict:
+    """Load one backend, warm it up, time one pass over the sentences per batch size; report with peak RSS."""
+    from translate.batching import length_batches
+
+    t0 = time.perf_counter()
+    run, count_tokens = (_hf_runner if spec["backend"] == "hf" else _ct2_runner)(spec)
+    load_s = time.perf_counter() - t0
+    texts = spec["sentences"]
+    lengths = count_tokens(texts)
+    run(texts[:2])  # warm-up: first calls allocate caches and pick kernels
+    timings = {}
+    for bs in spec["batch_sizes"]:
+        subset = texts[: spec["per_batch_size_sentences"][str(bs)]]
+        tokens = 0
+        start = time.perf_counter()
+        for batch in length_batches(lengths[: len(subset)], bs):
+            tokens += run([subset[i] for i in batch])
+        seconds = time.perf_counter() - start
+        timings[str(bs)] = {"seconds": seconds, "tokens": tokens, "sentences": len(subset)}
+    return {"timings": timings, "load_s": load_s, "peak_rss_mib": _peak_rss_mib(),
+            "torch_imported": "torch" in sys.modules}
+
+
+# ---------------------------------------------------------------------------------------------- parent process
+def _run_child(spec: dict, threads: int) -> dict:
+    """Run `child(spec)` in a fresh interpreter limited to `threads` threads and return its report."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+               TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+               PYTHONWARNINGS="ignore", TRANSFORMERS_VERBOSITY="error")
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.bench_translate", "--child", json.dumps(spec)],
+                          cwd=ROOT, env=env, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{spec['label']} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _devices(requested: str) -> list[str]:
+    """cpu, plus cuda where it is there and asked for ("auto")."""
+    if requested != "auto":
+        return [requested]
+    try:
+        import ctranslate2
+        import torch
+
+        if torch.cuda.is_available() and ctranslate2.get_cuda_device_count() > 0:
+            return ["cpu", "cuda"]
+    except ImportError:
+        pass
+    return ["cpu"]
+
+
+def summarise(reports: dict[str, list[dict]], batch_sizes: list[int]) -> dict:
+    """Medians per (config, batch size) and ratios to the first (HF) config of the same device."""
+    out: dict = {}
+    for label, runs in reports.items():
+        rows = {}
+        for bs in batch_sizes:
+            per = [r["timings"][str(bs)] for r in runs]
+            rows[str(bs)] = {
+                "tokens_per_s": statistics.median(p["tokens"] / p["seconds"] for p in per),
+                "sentences_per_s": statistics.median(p["sentences"] / p["seconds"] for p in per),
+                "tokens": per[0]["tokens"],
+                "runs": len(per),
+            }
+        out[label] = {"batches": rows, "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
+                      "load_s": statistics.median(r["load_s"] for r in runs),
+                      "torch_imported": any(r["torch_imported"] for r in runs)}
+    return out
+
+
+def add_ratios(summary: dict, baseline: str) -> None:
+    """Each config's tokens/s and peak RSS as a multiple of the baseline's."""
+    base = summary[baseline]
+    for entry in summary.values():
+        entry["rss_ratio"] = entry["peak_rss_mib"] / base["peak_rss_mib"]
+        for bs, row in entry["batches"].items():
+            row["speedup"] = row["tokens_per_s"] / base["batches"][bs]["tokens_per_s"]
+
+
+def print_table(summary: dict, device: str) -> None:
+    """The benchmark table on stdout."""
+    print(f"\n{device}: median over runs; x HF = ratio to transformers measured in this run")
+    print(f"{'backend':<14}{'batch':>6}{'tokens/s':>11}{'sent/s':>9}{'x HF tok/s':>12}{'peak RSS MiB':>14}{'x HF RSS':>10}")
+    for label, entry in summary.items():
+        for bs, row in entry["batches"].items():
+            print(f"{label:<14}{bs:>6}{row['tokens_per_s']:>11.1f}{row['sentences_per_s']:>9.2f}"
+                  f"{row['speedup']:>12.2f}{entry['peak_rss_mib']:>14.0f}{entry['rss_ratio']:>10.2f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse options, build and convert the model, run the interleaved measurements, print and record."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=3, help="measurements per backend (median reported)")
+    ap.add_argument("--batch-sizes", default="1,8,32")
+    ap.add_argument("--sentences", type=int, default=32,
+                    help="at most this many sentences per pass; a pass is two batches, at least 4 sentences")
+    ap.add_argument("--new-tokens", type=int, default=24, help="output tokens per sentence (min = max)")
+    ap.add_argument("--beam", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    ap.add_argument("--workdir", type=Path, default=None, help="keep the model and conversions here for reuse")
+    ap.add_argument("--quick", action="store_true", help="a smoke run: 1 run, few sentences, short outputs")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(json.loads(args.child))))
+        return 0
+    if args.quick:
+        args.runs, args.sentences, args.new_tokens = 1, 8, 8
+
+    from eval.results import write_result
+    from translate.ct2_backend import converted_model
+
+    batch_sizes = [int(b) for b in args.batch_sizes.split(",")]
+    # Two batches per pass: enough to time; more would only stretch the run on 2 cores.
+    per_bs = {str(bs): max(4, min(args.sentences, 2 * bs)) for bs in batch_sizes}
+    sentences = german_sentences(max(per_bs.values()))
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="xling-bench-"))
+    started = time.time()
+    # Other work on the machine skews timings; the load average is recorded so a reader can judge.
+    load_start = os.getloadavg()
+    try:
+        model = build_model(workdir / "opus-mt-de-en-shaped-random")
+        ct2_root = workdir / "ct2"
+        metrics: dict = {}
+        for device in _devices(args.device):
+            configs = CPU_CONFIGS if device == "cpu" else CUDA_CONFIGS
+            for _, backend, precision in configs:
+                if backend == "ct2":
+                    converted_model(model, precision, ct2_root)  # converted once, outside the timed children
+            reports: dict[str, list[dict]] = {label: [] for label, _, _ in configs}
+            for run in range(args.runs):
+                for label, backend, precision in configs:
+                    spec = {"label": label, "backend": backend, "precision": precision, "device": device,
+                            "model": str(model), "ct2_root": str(ct2_root), "threads": args.threads,
+                            "beam": args.beam, "new_tokens": args.new_tokens, "batch_sizes": batch_sizes,
+                            "per_batch_size_sentences": per_bs, "sentences": sentences}
+                    reports[label].append(_run_child(spec, args.threads))
+                    print(f"run {run + 1}/{args.runs} {device} {label} done", file=sys.stderr)
+            summary = summarise(reports, batch_sizes)
+            add_ratios(summary, configs[0][0])
+            print_table(summary, device)
+            metrics[device] = summary
+        cpu = metrics["cpu"]
+        big = str(max(batch_sizes))
+        int8 = cpu.get("ct2-int8")
+        if int8 is not None:
+            speedup, rss = int8["batches"][big]["speedup"], int8["rss_ratio"]
+            met = {"speedup": speedup >= TARGET_SPEEDUP, "rss": rss <= TARGET_RSS_RATIO}
+            metrics["targets"] = {"ct2_int8_speedup_at_max_batch": speedup, "ct2_int8_rss_ratio": rss,
+                                  "speedup_target": TARGET_SPEEDUP, "rss_ratio_target": TARGET_RSS_RATIO, "met": met}
+            print(f"\ntarget: ct2-int8 >= {TARGET_SPEEDUP:g}x HF tokens/s at batch {big}: {speedup:.2f}x "
+                  f"({'met' if met['speedup'] else 'NOT met'}); peak RSS <= {TARGET_RSS_RATIO:g}x HF: {rss:.2f}x "
+                  f"({'met' if met['rss'] else 'NOT met'})")
+        settings = {"model": "random Marian with opus-mt-de-en shapes", "shapes": OPUS_MT_DE_EN,
+                    "threads": args.threads, "runs": args.runs, "batch_sizes": batch_sizes,
+                    "sentences_per_batch_size": per_bs, "new_tokens": args.new_tokens, "beam": args.beam,
+                    "inputs": [p.name for p in SEED_FILES], "quick": args.quick,
+                    "load_average_start_end": [load_start, os.getloadavg()],
+                    "wall_s": round(time.time() - started, 1)}
+        path = write_result("bench-translate", metrics, settings, results_dir=ROOT / "results")
+        print(f"\nrecord: {path.relative_to(ROOT)} ({time.time() - started:.0f} s)")
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
