@@ -53,6 +53,7 @@ class SourceResult:
     translation_status: str  # "english" | "given" | "mt" | "fixture" | "unavailable"
     translation_note: str  # one human sentence: which model or file, or why there is none
     matches: list[MatchRecord] = field(default_factory=list)
+    matching: str = ""  # how the matches were made: similarity and threshold
 
     @property
     def name(self) -> str:
@@ -387,13 +388,21 @@ def _run(bar, ref_doc: Document, translations_dir, use_mt: bool, model: str | No
         if sim not in matchers:
             # One matcher per similarity, reused for every source, so the reference is embedded once.
             matchers[sim] = ClaimMatcher(similarity=sim, embedder=embedder, threshold=threshold)
-        src = SourceResult(doc, translations, status, note)
+        matcher = matchers[sim]
+        src = SourceResult(doc, translations, status, note, matching=_matching_note(matcher, translations is not None))
         if doc.sentences:
-            found = matchers[sim].match(doc, ref_doc, source_translations=translations)
+            found = matcher.match(doc, ref_doc, source_translations=translations)
             src.matches = [_record(doc, src, m) for m in found]
             src.matches.sort(key=lambda m: (m.source_index, -m.score, m.reference_index))
         results.append(src)
     return results
+
+
+def _matching_note(matcher, has_translations: bool) -> str:
+    """'<similarity> similarity, threshold <t>' as the matcher will actually apply them to this source."""
+    sim = getattr(matcher, "effective_similarity", lambda _: getattr(matcher, "similarity", "?"))(has_translations)
+    cut = getattr(matcher, "threshold_for", lambda _: getattr(matcher, "threshold", None))(has_translations)
+    return f"{sim} similarity, threshold {cut:.2f}" if isinstance(cut, (int, float)) else f"{sim} similarity"
 
 
 def _load_one(path: str | Path) -> Document:

@@ -111,7 +111,7 @@ def render_report(result: CompareResult) -> str:
         f'<h1>Claims compared against the reference <bdi>{_e(ref.doc_id)}</bdi></h1>',
         f'<p class="meta">Reference: {len(ref.sentences)} sentences, {_e(_lang_label(ref.lang))}. '
         f"Similarity: {_e(result.settings.get('similarity', ''))}. "
-        f"Scores are the matcher's calibrated similarity (1 = same claim).</p>",
+        f"Scores are the matcher's calibrated estimate that two sentences state the same claim (0 to 1).</p>",
         _notice_block(result),
         _summary_table(result),
         _nav(result),
@@ -231,7 +231,7 @@ def _source_section(result: CompareResult, src: SourceResult) -> str:
         f'<section class="source" id="{_anchor(src.name)}" data-source="{_e(src.name)}">'
         f"<h2>Source <bdi>{_e(src.name)}</bdi> <span class=\"pill\">{_e(_lang_label(doc.lang))}</span></h2>"
         f'<div class="meta">{s["sentences"]} sentences, {s["matched"]} matched, {s["only_in_source"]} only in this '
-        f"source. Translation: {note}</div>"
+        f"source. Matched by {_e(src.matching or 'the claim matcher')}. Translation: {note}</div>"
         '<table class="pairs"><colgroup><col class="idx"><col class="text"><col class="text"><col class="text">'
         '<col class="score"></colgroup><thead><tr><th>#</th><th>Original</th><th>Translation (English)</th>'
         "<th>Reference sentence</th><th>Score</th></tr></thead><tbody>"
