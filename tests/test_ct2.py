@@ -190,3 +190,10 @@ def test_cli_backend_ct2_translates_with_the_cache(models, seeds_dir, tmp_path, 
     assert again.stdout == first.stdout
     no_cache = CliRunner().invoke(main, [*args, "--no-cache"], catch_exceptions=False)
     assert no_cache.stdout == first.stdout
+
+
+def test_unwritable_conversion_folder_is_a_conversion_error(models, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(ConversionError, match="XLING_CT2_DIR"):
+        converted_model(models["marian"], "int8", blocker / "ct2")  # a folder inside a file cannot exist

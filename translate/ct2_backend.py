@@ -92,11 +92,15 @@ def converted_model(model_dir: str | Path, quantization: str, root: str | Path |
         import ctranslate2.converters
     except ImportError as exc:
         raise ConversionError("CTranslate2 is not installed; install it or use --backend hf.") from exc
-    root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temps(root, final.name)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temps(root, final.name)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
+    except OSError as exc:
+        raise ConversionError(f"Cannot write converted models to {root}: {exc.strerror or exc}; "
+                              "set XLING_CT2_DIR to a writable folder.") from exc
     print(f"Converting {model_dir} to CTranslate2 ({quantization}); this happens once and is cached in {final}.",
           file=sys.stderr)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}.", dir=root))
     try:
         try:
             ctranslate2.converters.TransformersConverter(str(model_dir)).convert(
