@@ -113,10 +113,13 @@ def test_compare_on_a_full_disk_leaves_only_whole_files(tmp_path, isolated, full
         [json.loads(line) for line in (out / name).read_text(encoding="utf-8").splitlines()]
 
 
-def test_output_that_is_a_folder_is_an_input_error(tmp_path, isolated):
+def test_output_that_is_a_folder_or_under_a_file(tmp_path, isolated):
     folder = tmp_path / "out"
     folder.mkdir()
-    assert_clean_error(run_cli("translate", SEED_EN, "-t", "en", "-q", "-o", folder), 2, "folder")
+    assert_clean_error(run_cli("prepare", SEED_EN, "-o", folder), 2, "out")
+    # translate FILE -o FOLDER writes FOLDER/<file name>, as cp does.
+    assert_ok(run_cli("translate", SEED_EN, "-t", "en", "-q", "-o", folder))
+    assert [p.name for p in folder.iterdir()] == [SEED_EN.name]
     blocker = tmp_path / "file.txt"
     blocker.write_text("x")
     assert_clean_error(run_cli("translate", SEED_EN, "-t", "en", "-q", "-o", blocker / "out.txt"), 2, "file.txt")
@@ -166,3 +169,34 @@ def test_folder_output_that_is_a_file_is_an_input_error(tmp_path, isolated):
     target.write_text("keep me")
     assert_clean_error(run_cli("translate", src, "-o", target, "-q"), 2, "out.txt", "folder")
     assert target.read_text() == "keep me"
+
+
+def test_atomic_writer_semantics(tmp_path):
+    from translate.atomic import atomic_open, write_text_atomic
+    from translate.errors import InputError
+
+    target = tmp_path / "result.txt"
+    target.write_text("old and complete\n")
+    target.chmod(0o640)
+    with pytest.raises(RuntimeError):
+        with atomic_open(target) as fh:
+            fh.write("new but ")
+            raise RuntimeError("the producer failed half-way")
+    assert target.read_text() == "old and complete\n" and not leftover_temps(tmp_path)
+    write_text_atomic(target, "new\n")
+    assert target.read_text() == "new\n" and stat.S_IMODE(target.stat().st_mode) == 0o640  # permissions kept
+    fresh = write_text_atomic(tmp_path / "sub" / "fresh.txt", "x")
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o666 & ~_umask()  # as open() would create it, not 0600
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    write_text_atomic(link, "through the link\n")
+    assert link.is_symlink() and target.read_text() == "through the link\n"
+    with pytest.raises(InputError, match="folder"):
+        write_text_atomic(tmp_path, "x")
+
+
+def _umask() -> int:
+    """The process umask."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
