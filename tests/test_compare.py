@@ -192,8 +192,8 @@ def test_package_exports_callable_compare_and_find():
 
 def test_find_community_with_shared_future(translated_run, seeds_dir):
     _, tr_dir = translated_run
-    result = CliRunner().invoke(main, ["find", "community with a shared future", str(seeds_dir),
-                                       "--translations", str(tr_dir), "--json"])
+    result = CliRunner().invoke(main, ["find", "community with a shared future", str(seeds_dir / GERMAN),
+                                       str(seeds_dir / KAZAKH), "--translations", str(tr_dir), "--json"])
     assert result.exit_code == 0, result.output
     hits = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     german = [h for h in hits if h["source"] == GERMAN]
