@@ -153,11 +153,12 @@ def _dedupe(pred: Sequence[PredictedPair]) -> list[PredictedPair]:
     return list(seen.values())
 
 
-def _scores_from_hits(sources: Sequence[str], hits: Sequence[set[int]], gold: Sequence[GoldPair]) -> dict:
+def _scores_from_hits(sources: Sequence[str], hits: Sequence[set[int]], gold: Sequence[GoldPair],
+                      all_sources: Sequence[str] = ()) -> dict:
     """Micro P/R/F1 and per-source figures from each prediction's source and gold hits."""
     per_source = {}
     totals = [0, 0, 0, 0]
-    for source in sorted(set(sources) | {g.source for g in gold}):
+    for source in sorted(set(sources) | {g.source for g in gold} | set(all_sources)):
         mine = [h for s, h in zip(sources, hits) if s == source]
         n_gold = sum(g.source == source for g in gold)
         found = len(set().union(*mine)) if mine else 0
@@ -167,14 +168,15 @@ def _scores_from_hits(sources: Sequence[str], hits: Sequence[set[int]], gold: Se
     return {**_prf(*totals), "per_source": per_source}
 
 
-def claims_scores(pred: Sequence[PredictedPair], gold: Sequence[GoldPair]) -> dict:
+def claims_scores(pred: Sequence[PredictedPair], gold: Sequence[GoldPair], sources: Sequence[str] = ()) -> dict:
     """Micro-averaged P/R/F1 of predicted pairs against the gold, plus the same per source file.
 
     A predicted pair is correct when it hits any gold line; a gold line is found when any prediction hits it.
-    Duplicate predictions of the same sentence pair count once.
+    Duplicate predictions of the same sentence pair count once. `sources` adds per-source rows for files with
+    neither predictions nor gold lines.
     """
     preds = _dedupe(pred)
-    return _scores_from_hits([p.source for p in preds], gold_hits(preds, gold), gold)
+    return _scores_from_hits([p.source for p in preds], gold_hits(preds, gold), gold, sources)
 
 
 def threshold_curve(candidates: Sequence[PredictedPair], gold: Sequence[GoldPair], thresholds: Sequence[float]) -> list[dict]:

@@ -8,6 +8,18 @@ from typing import Sequence
 from translate.atomic import atomic_open
 
 
+def spans_decades(lo: float, hi: float) -> bool:
+    """Whether positive scores spread over more than an order of magnitude (then a log axis reads better)."""
+    return lo > 0 and hi / lo > 20
+
+
+def axis_points(lo: float, hi: float, n: int) -> list[float]:
+    """n+1 points from lo to hi: geometric when the range spans decades, else even."""
+    if spans_decades(lo, hi):
+        return [lo * (hi / lo) ** (i / n) for i in range(n + 1)]
+    return [lo + (hi - lo) * i / n for i in range(n + 1)]
+
+
 def plot_claims(
     scores: Sequence[float],
     labels: Sequence[bool],
@@ -26,12 +38,17 @@ def plot_claims(
     other_scores = [s for s, t in zip(scores, labels) if not t]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.8), constrained_layout=True)
     lo, hi = (min(scores), max(scores)) if scores else (0.0, 1.0)
-    bins = [lo + (hi - lo) * i / 40 for i in range(41)] if hi > lo else 10
-    # Densities, because the gold pairs are a few dozen among thousands of candidates.
-    left.hist(other_scores, bins=bins, density=True, alpha=0.55, color="tab:gray", label=f"not in gold (n={len(other_scores)})")
-    left.hist(true_scores, bins=bins, density=True, alpha=0.7, color="tab:orange", label=f"gold pairs (n={len(true_scores)})")
+    bins = axis_points(lo, hi, 40) if hi > lo else 10
+    # Each group's share of its own pairs, because the gold pairs are a few dozen among thousands of candidates.
+    for values, color, alpha, label in [(other_scores, "tab:gray", 0.55, f"not in gold (n={len(other_scores)})"),
+                                        (true_scores, "tab:orange", 0.7, f"gold pairs (n={len(true_scores)})")]:
+        weights = [1 / len(values)] * len(values) if values else None
+        left.hist(values, bins=bins, weights=weights, alpha=alpha, color=color, label=label)
+    if spans_decades(lo, hi):
+        for ax in (left, right):
+            ax.set_xscale("log")
     left.set_xlabel("matcher score of a (source sentence, reference sentence) pair")
-    left.set_ylabel("density")
+    left.set_ylabel("share of the group's pairs")
     left.set_title("Score distributions of candidate pairs")
     # Precision is undefined where nothing is kept; leave a gap rather than draw a drop to zero.
     precision = [c["precision"] if c.get("predicted", 1) else float("nan") for c in curve]

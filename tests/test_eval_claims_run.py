@@ -1,0 +1,53 @@
+"""`python -m eval.eval_claims` end to end on the Persian seed (embeddings and stand-in MT, plot, run record)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from eval.eval_claims import main
+
+SOURCE = "003_25baae2a21a7165f.txt"
+REFERENCE = "002_ade6ea3ef36ce7e0.txt"
+
+
+def test_eval_claims_on_one_source(tmp_path: Path, seeds_dir: Path, capsys) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    for name in (SOURCE, REFERENCE):
+        shutil.copy(seeds_dir / name, seeds / name)
+    root = Path(__file__).resolve().parent
+    gold = tmp_path / "gold.jsonl"
+    lines = (root / "data" / "claims_gold.jsonl").read_text(encoding="utf-8").splitlines()
+    gold.write_text("\n".join(line for line in lines if SOURCE in line) + "\n", encoding="utf-8")
+    results = tmp_path / "results"
+    code = main(["--seeds", str(seeds), "--reference", str(seeds / REFERENCE), "--gold", str(gold),
+                 "--results", str(results), "--candidates-out", str(tmp_path / "cands")])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "no MT: embeddings of the originals" in out and "reference translations as stand-in MT" in out
+    (record,) = results.glob("eval-claims-*.json")
+    data = json.loads(record.read_text(encoding="utf-8"))
+    for key in ("no-mt", "ref-mt"):
+        m = data["metrics"][key]
+        assert m["gold"] == 11 and 0.0 <= m["precision"] <= 1.0 and 0.0 <= m["recall"] <= 1.0
+        assert set(m["per_source"]) == {SOURCE}
+        # The sweep over all candidates includes the matcher's threshold, where it must reproduce the kept matches.
+        assert m["oracle_threshold"]["f1"] >= m["f1"] - 1e-9
+        png = Path(data["settings"]["plots"][key])
+        assert png.is_file() and png.stat().st_size > 10_000
+        cands = (tmp_path / "cands" / f"candidates-{key}.jsonl").read_text(encoding="utf-8").splitlines()
+        assert len(cands) == 13 * 30  # every (source sentence, reference sentence) pair, kept or not
+    assert data["settings"]["similarity"]["no-mt"][SOURCE] == "embedding"
+    assert data["settings"]["similarity"]["ref-mt"][SOURCE] == "hybrid"
+    assert data["settings"]["translation"]["ref-mt"][SOURCE] == "given"
+
+
+def test_eval_claims_stale_gold_fails(tmp_path: Path, seeds_dir: Path, capsys) -> None:
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(json.dumps({"source": SOURCE, "source_span": "not in the article",
+                                "reference_span": "Cuba firmly upholds the one-China principle"}) + "\n", encoding="utf-8")
+    assert main(["--gold", str(gold), "--results", str(tmp_path / "r")]) == 2
+    assert "stale" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
