@@ -45,14 +45,38 @@ def _translator(lang: str, model: str | None, beam: int):
         return Translator(source=lang, target="en", model=model, beam=beam)
 
 
+def fixture_cache_dir() -> Path:
+    """Where the random fixture model is kept between runs: <xling cache folder>/eval-mt-fixture."""
+    from translate.cache import default_cache_dir
+
+    return default_cache_dir() / "eval-mt-fixture"
+
+
 def build_fixture(folder: str | Path, seeds_dir: str | Path = SEEDS) -> Path:
-    """Build the tiny random Marian model used when no real weights exist (vocabulary trained on the seeds)."""
+    """The tiny random Marian model used when no real weights exist, built once in `folder` and reused.
+
+    Reusing one folder keeps the model's fingerprint stable, so backends that cache a converted copy
+    (CTranslate2) convert it once instead of once per run.
+    """
     from translate.fixtures import build_tiny_marian
+    from translate.models import is_random_fixture
 
-    return build_tiny_marian(Path(folder) / "tiny-marian", sorted(Path(seeds_dir).glob("*.txt")))
+    target = Path(folder) / "tiny-marian"
+    if is_random_fixture(target) and (target / "model.safetensors").is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Built beside the target and renamed, so a concurrent or interrupted run never sees half a model.
+    with tempfile.TemporaryDirectory(dir=target.parent, prefix=".build-") as tmp:
+        built = build_tiny_marian(Path(tmp) / "model", sorted(Path(seeds_dir).glob("*.txt")))
+        try:
+            os.replace(built, target)
+        except OSError:
+            if not is_random_fixture(target):  # another run won the race; anything else is a real failure
+                raise
+    return target
 
 
-def pick_translators(langs: Sequence[str], model: str | None, beam: int, fixture_dir: Path | None,
+def pick_translators(langs: Sequence[str], model: str | None, beam: int, fixture_dir: Path,
                      allow_fixture: bool = True, say=print) -> dict:
     """One Translator per language: MODEL (or the registry default); a random fixture where no weights exist."""
     chosen: dict = {}
@@ -67,8 +91,6 @@ def pick_translators(langs: Sequence[str], model: str | None, beam: int, fixture
             raise XlingError(next(iter(missing.values())))
         for lang, why in missing.items():
             say(f"no weights for {lang}-en: {why.split('. ')[0]}.")
-        if fixture_dir is None:
-            raise XlingError("No fixture folder to build the random test model in.")
         path = build_fixture(fixture_dir)
         for lang in missing:
             chosen[lang] = _translator(lang, str(path), beam)
@@ -133,6 +155,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--beam", type=int, default=4)
     parser.add_argument("--no-fixture", action="store_true",
                         help="fail when weights are missing instead of running a random test model")
+    parser.add_argument("--fixture-dir", default=None,
+                        help="folder for the random fixture model (default: $XLING_CACHE_DIR or ~/.cache/xling, /eval-mt-fixture)")
     parser.add_argument("--download", action="store_true",
                         help="allow downloading missing weights (default: offline, use the Hugging Face cache only)")
     parser.add_argument("--results", default="results", help="folder for the JSON run record")
@@ -143,10 +167,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         docs = seed_sources(args.seeds)
         langs = sorted({d.lang for d in docs})
-        with tempfile.TemporaryDirectory(prefix="xling-eval-mt-") as tmp:
-            translators = pick_translators(langs, args.model, args.beam, Path(tmp), allow_fixture=not args.no_fixture,
-                                           say=lambda m: print(m, file=sys.stderr))
-            result = evaluate(docs, translators)
+        fixture_dir = Path(args.fixture_dir) if args.fixture_dir else fixture_cache_dir()
+        translators = pick_translators(langs, args.model, args.beam, fixture_dir, allow_fixture=not args.no_fixture,
+                                       say=lambda m: print(m, file=sys.stderr))
+        result = evaluate(docs, translators)
     except XlingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -159,6 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{name}|{sig}")
     settings = {
         "model": args.model,
+        "backends": {lang: t.backend_name for lang, t in translators.items()},
         "models": {lang: t.model_id if not t.is_fixture else "random fixture (translate.fixtures.build_tiny_marian)"
                    for lang, t in translators.items()},
         "random_fixture": fixture,

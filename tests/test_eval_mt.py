@@ -29,6 +29,22 @@ def test_eval_mt_with_fixture_model(tmp_path: Path, seeds_dir: Path, tiny_marian
     assert data["metrics"]["scores"]["all"]["sentences"] == 11
 
 
+def test_eval_mt_falls_back_to_a_fixture_without_weights(tmp_path: Path, seeds_dir: Path, capsys) -> None:
+    seeds = tmp_path / "seeds"
+    seeds.mkdir()
+    shutil.copy(seeds_dir / SEED, seeds / SEED)
+    args = ["--model", str(tmp_path / "no-such-model"), "--seeds", str(seeds), "--beam", "1",
+            "--fixture-dir", str(tmp_path / "fx"), "--results", str(tmp_path / "r")]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert "no weights for de-en" in captured.err and "MEANINGLESS" in captured.out
+    model = tmp_path / "fx" / "tiny-marian"
+    assert (model / "config.json").is_file()
+    stamp = (model / "config.json").stat().st_mtime_ns
+    assert main(args) == 0  # the second run reuses the built model
+    assert (model / "config.json").stat().st_mtime_ns == stamp
+
+
 def test_eval_mt_missing_weights_without_fixture_fails(tmp_path: Path, seeds_dir: Path, capsys) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
