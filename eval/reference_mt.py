@@ -59,3 +59,29 @@ def write_reference_translations(
     # Everything is looked up before anything is written, so a stale table leaves no partial folder behind.
     texts = {doc.doc_id: reference_translations(doc, refs_dir) for doc in docs if doc.lang != "en"}
     return [write_text_atomic(folder / doc_id, "".join(line + "\n" for line in lines)) for doc_id, lines in texts.items()]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m eval.reference_mt OUTDIR [FILES...]`: write the seeds' references as a --translations folder."""
+    import argparse
+    import sys
+
+    from translate.prepare import load_document
+
+    parser = argparse.ArgumentParser(prog="python -m eval.reference_mt", description=main.__doc__)
+    parser.add_argument("outdir")
+    parser.add_argument("files", nargs="*", help="source articles (default: the seeds)")
+    args = parser.parse_args(argv)
+    files = args.files or sorted((Path(__file__).resolve().parent.parent / "seeds").glob("*.txt"))
+    try:
+        paths = write_reference_translations(args.outdir, [load_document(f) for f in files])
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    for path in paths:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

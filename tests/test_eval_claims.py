@@ -155,3 +155,12 @@ def test_reference_translations_fail_loudly_on_segmentation_change(tmp_path: Pat
     other = Document("999_unknown.txt", "de", "x", [Sentence("999_unknown.txt", 0, 0, 0, 1, "x", "de")])
     with pytest.raises(InputError, match="No reference translations for 999_unknown.txt"):
         write_reference_translations(tmp_path / "out", [other])
+
+
+def test_reference_mt_command_writes_a_translations_folder(tmp_path: Path, capsys) -> None:
+    from eval.reference_mt import main
+
+    assert main([str(tmp_path / "tr")]) == 0
+    names = sorted(p.name for p in (tmp_path / "tr").iterdir())
+    assert names == ["000_2c29ad0641dc83f6.txt", "001_2959add6671d93e8.txt", "003_25baae2a21a7165f.txt"]
+    assert capsys.readouterr().out.count("\n") == 3
