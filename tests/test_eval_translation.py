@@ -121,6 +121,17 @@ def test_corpus_scores_equal_sacrebleu_cli(files) -> None:
 
 
 @pytest.mark.skipif(not SACREBLEU.exists(), reason="sacrebleu command not installed in the venv")
+def test_two_references_equal_sacrebleu_cli(files) -> None:
+    cli = _sacrebleu_json(str(files["ref"]), str(files["hyp2"]), "-i", str(files["hyp"]), "-m", "bleu", "chrf", "ter",
+                          "--chrf-word-order", "2", "-w", "6")
+    refs = [read_lines(files["ref"]), read_lines(files["hyp2"])]
+    ours = {s.name: s for s in TranslationScorer().corpus_score(read_lines(files["hyp"]), refs)}
+    for theirs in cli:
+        assert "nrefs:2" in theirs["signature"] and theirs["signature"] == ours[theirs["name"]].signature
+        assert theirs["score"] == pytest.approx(ours[theirs["name"]].score, abs=1e-5)
+
+
+@pytest.mark.skipif(not SACREBLEU.exists(), reason="sacrebleu command not installed in the venv")
 def test_sentence_scores_equal_sacrebleu_cli(files) -> None:
     sent = TranslationScorer(["bleu", "chrf"]).sentence_scores(read_lines(files["hyp"]), [read_lines(files["ref"])])
     for metric, name, extra in [("bleu", "BLEU", []), ("chrf", "chrF2++", ["--chrf-word-order", "2"])]:
