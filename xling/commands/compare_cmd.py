@@ -28,6 +28,15 @@ TRANSLATIONS_HELP = (
 def compare(sources, reference, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, quiet):
     """Translate SOURCES (files or folders), match their claims against the reference, write a side-by-side report.
 
+    Non-English sources are translated with the registry's model for their language (or --model), or taken from
+    --translations. Without model weights, compare still runs: it matches on multilingual embeddings of the
+    original sentences, says so, and leaves the translation column empty. A random test-fixture model is
+    refused (its output is not a translation) unless XLING_ALLOW_FIXTURE_MODELS=1 is set, which tests do.
+
+    -o OUTDIR writes matches.jsonl, unmatched.jsonl (only_in_source / reference_unsupported rows), dropped.jsonl
+    and report.html (one self-contained page); a per-source summary goes to stdout. Without -o the matches go
+    to stdout as JSON Lines and the summary to stderr.
+
     \b
     Example:
       xling compare seeds/ --reference seeds/002_ade6ea3ef36ce7e0.txt -o out/
