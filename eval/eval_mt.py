@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import tempfile
 import time
@@ -76,14 +77,38 @@ def build_fixture(folder: str | Path, seeds_dir: str | Path = SEEDS) -> Path:
     return target
 
 
-def pick_translators(langs: Sequence[str], model: str | None, beam: int, fixture_dir: Path,
+_OPUS_PAIR = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})$")
+
+
+def models_by_language(specs: Sequence[str], langs: Sequence[str]) -> dict[str, str | None]:
+    """Which model translates each language: `LANG=MODEL` for one language, a bare MODEL for every language.
+
+    A bare opus-mt model only serves its own source language (its name says which): a German model fed
+    Persian would still emit English-looking words, and its scores would pass for real ones.
+    """
+    chosen: dict[str, str | None] = {lang: None for lang in langs}
+    for spec in specs:
+        lang, sep, model = spec.partition("=")
+        if sep and lang in chosen:
+            chosen[lang] = model
+        elif sep and len(lang) <= 3 and "/" not in lang:
+            continue  # a language the seeds do not have
+        else:
+            pair = _OPUS_PAIR.search(Path(spec.rstrip("/")).name)
+            for lang in langs:
+                if pair is None or pair.group(1) == lang:
+                    chosen[lang] = spec
+    return chosen
+
+
+def pick_translators(langs: Sequence[str], models: dict[str, str | None], beam: int, fixture_dir: Path,
                      allow_fixture: bool = True, say=print) -> dict:
-    """One Translator per language: MODEL (or the registry default); a random fixture where no weights exist."""
+    """One Translator per language: its model (None: the registry default); a random fixture where no weights exist."""
     chosen: dict = {}
     missing: dict[str, str] = {}
     for lang in langs:
         try:
-            chosen[lang] = _translator(lang, model, beam)
+            chosen[lang] = _translator(lang, models.get(lang), beam)
         except XlingError as exc:
             missing[lang] = str(exc)
     if missing:
@@ -149,8 +174,9 @@ def format_table(rows: dict[str, dict], metric_names: Sequence[str]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry: `python -m eval.eval_mt [--model MODEL]`."""
     parser = argparse.ArgumentParser(prog="python -m eval.eval_mt", description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=None,
-                        help="hub id or folder for every language (default: the registry's model per language)")
+    parser.add_argument("--model", nargs="+", action="extend", default=[], metavar="[LANG=]MODEL",
+                        help="hub id or folder, for every language or as LANG=MODEL for one (default: the registry's "
+                             "model per language; an opus-mt-XX-en model only serves XX)")
     parser.add_argument("--seeds", default=str(SEEDS), help="folder of the seed articles")
     parser.add_argument("--beam", type=int, default=4)
     parser.add_argument("--no-fixture", action="store_true",
@@ -168,7 +194,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         docs = seed_sources(args.seeds)
         langs = sorted({d.lang for d in docs})
         fixture_dir = Path(args.fixture_dir) if args.fixture_dir else fixture_cache_dir()
-        translators = pick_translators(langs, args.model, args.beam, fixture_dir, allow_fixture=not args.no_fixture,
+        translators = pick_translators(langs, models_by_language(args.model, langs), args.beam, fixture_dir, allow_fixture=not args.no_fixture,
                                        say=lambda m: print(m, file=sys.stderr))
         result = evaluate(docs, translators)
     except XlingError as exc:
@@ -182,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name, sig in result["signatures"].items():
         print(f"{name}|{sig}")
     settings = {
-        "model": args.model,
+        "model": args.model or None,
         "backends": {lang: t.backend_name for lang, t in translators.items()},
         "models": {lang: t.model_id if not t.is_fixture else "random fixture (translate.fixtures.build_tiny_marian)"
                    for lang, t in translators.items()},

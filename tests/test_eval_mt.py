@@ -54,3 +54,15 @@ def test_eval_mt_missing_weights_without_fixture_fails(tmp_path: Path, seeds_dir
     assert code == 1
     assert "error:" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_models_by_language() -> None:
+    from eval.eval_mt import models_by_language
+
+    langs = ["de", "fa"]
+    assert models_by_language([], langs) == {"de": None, "fa": None}
+    assert models_by_language(["facebook/nllb-200-distilled-600M"], langs) == {
+        "de": "facebook/nllb-200-distilled-600M", "fa": "facebook/nllb-200-distilled-600M"}
+    # An opus-mt model names its source language and is not used for the other one.
+    assert models_by_language(["Helsinki-NLP/opus-mt-de-en"], langs) == {"de": "Helsinki-NLP/opus-mt-de-en", "fa": None}
+    assert models_by_language(["de=/models/a", "fa=/models/b", "ru=/models/c"], langs) == {"de": "/models/a", "fa": "/models/b"}
