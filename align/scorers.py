@@ -1,0 +1,361 @@
+"""Pluggable sentence-similarity scorers: lexical (chrF of a translation), embeddings, and both (hybrid).
+
+Modelled on sacrebleu's metrics: a small base class with a signature that makes results reproducible.
+`Scorer.prepare(src, tgt, src_translations)` returns a `PairScorer` that scores spans of consecutive
+sentences (the beads of the parallel aligner) or single pairs (`matrix`, used by the claim matcher).
+
+Raw similarities are not comparable across sentences (e5 cosines of related and unrelated pairs both sit
+in 0.80-0.89), so every score is a ratio margin (Artetxe & Schwenk 2019): the similarity divided by the
+mean similarity of each side to its k nearest neighbours on the other side. A span's neighbourhood is
+the mean of its sentences'. A logistic map turns margins into scores in [0, 1]; 0.5 is "as similar as a
+typical nearest neighbour".
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+import numpy as np
+
+from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
+from align.lexical import ProfileCache, chrf
+from translate.errors import InputError
+
+SIMILARITIES = ("hybrid", "embedding", "lexical")
+K_NEIGHBOURS = 4
+_CHUNK = 2048
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic function, overflow-safe."""
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    """Inverse of the logistic function, clipped away from 0 and 1."""
+    p = np.clip(p, 1e-6, 1 - 1e-6)
+    return np.log(p / (1 - p))
+
+
+def _span_mean(prefix: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Mean of a per-sentence quantity over spans, from its prefix sums."""
+    return (prefix[start + length] - prefix[start]) / np.maximum(length, 1)
+
+
+def _prefix(values: np.ndarray) -> np.ndarray:
+    """Prefix sums with a leading zero row."""
+    return np.concatenate([np.zeros((1,) + values.shape[1:], dtype=np.float64), np.cumsum(values, axis=0)])
+
+
+class PairScorer(ABC):
+    """Similarity of spans of a prepared (source, target) document pair; scores in [0, 1]."""
+
+    n_src: int
+    n_tgt: int
+
+    @abstractmethod
+    def margins(self, s0: np.ndarray, sl: np.ndarray, t0: np.ndarray, tl: np.ndarray) -> np.ndarray:
+        """Ratio margins of source spans [s0, s0+sl) against target spans [t0, t0+tl) (elementwise)."""
+
+    @abstractmethod
+    def beads(self, s0: np.ndarray, sl: np.ndarray, t0: np.ndarray, tl: np.ndarray) -> np.ndarray:
+        """Calibrated scores in [0, 1] of source spans against target spans (elementwise arrays)."""
+
+    def pairs(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Calibrated scores of single sentence pairs (i[k], j[k])."""
+        i, j = np.asarray(i, dtype=np.int64), np.asarray(j, dtype=np.int64)
+        one = np.ones_like(i)
+        return self.beads(i, one, j, one)
+
+    def matrix(self) -> np.ndarray:
+        """All n_src x n_tgt calibrated single-pair scores (for short documents)."""
+        i, j = np.meshgrid(np.arange(self.n_src), np.arange(self.n_tgt), indexing="ij")
+        return self.pairs(i.ravel(), j.ravel()).reshape(self.n_src, self.n_tgt)
+
+
+class Scorer(ABC):
+    """A similarity measure between source and target sentences, identified by its signature."""
+
+    name = "scorer"
+    needs_translations = False
+
+    @abstractmethod
+    def prepare(self, src: Sequence[str], tgt: Sequence[str], src_translations: Sequence[str] | None = None,
+                candidates: tuple[np.ndarray, np.ndarray] | None = None) -> PairScorer:
+        """Precompute what scoring needs; `candidates` (i, j) limit the neighbourhoods used for margins."""
+
+    def matrix(self, src: Sequence[str], tgt: Sequence[str],
+               src_translations: Sequence[str] | None = None) -> np.ndarray:
+        """Calibrated scores in [0, 1] of every source sentence against every target sentence."""
+        return self.prepare(src, tgt, src_translations).matrix()
+
+    @abstractmethod
+    def signature(self) -> str:
+        """A string naming the scorer and every setting that changes its scores."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.signature()}>"
+
+
+def _check_translations(src: Sequence[str], src_translations: Sequence[str] | None) -> None:
+    """A translation must have exactly one line per source sentence."""
+    if src_translations is not None and len(src_translations) != len(src):
+        raise InputError(f"The source translation has {len(src_translations)} lines but the source has "
+                         f"{len(src)} sentences; they must match line for line.")
+
+
+def _knn_means(sim_rows: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the k largest values of each row (fewer if the row is shorter)."""
+    kk = min(k, sim_rows.shape[1])
+    if kk == 0:
+        return np.zeros(sim_rows.shape[0])
+    part = np.partition(sim_rows, sim_rows.shape[1] - kk, axis=1)[:, -kk:]
+    return part.mean(axis=1)
+
+
+# --- embeddings -----------------------------------------------------------------------------------
+
+class EmbeddingScorer(Scorer):
+    """Cosine of multilingual sentence embeddings of the original sentences, as a calibrated margin.
+
+    Spans of several sentences are embedded as the length-weighted mean of their sentence vectors
+    (`spans="mean"`, linear cost; e5 mean-pools tokens, so this approximates embedding the concatenation)
+    or by embedding the concatenated text (`spans="concat"`, as Vecalign/Bertalign do; several times slower).
+    """
+
+    name = "embedding"
+
+    def __init__(self, embedder: str | Embedder = DEFAULT_EMBEDDER, k: int = K_NEIGHBOURS,
+                 center: float = 1.0, scale: float = 0.02, spans: str = "mean", weighting: str = "chars") -> None:
+        if spans not in ("mean", "concat"):
+            raise InputError(f"Unknown span embedding {spans!r}; use 'mean' or 'concat'.")
+        self.embedder = get_embedder(embedder)
+        if weighting not in ("chars", "equal"):
+            raise InputError(f"Unknown span weighting {weighting!r}; use 'chars' or 'equal'.")
+        self.k, self.center, self.scale, self.spans, self.weighting = k, center, scale, spans, weighting
+
+    def signature(self) -> str:
+        """Embedder, neighbourhood size, calibration and span mode."""
+        return (f"emb:{self.embedder.signature()}|k:{self.k}|c:{self.center}|t:{self.scale}"
+                f"|spans:{self.spans}|weights:{self.weighting}")
+
+    def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
+        """Embed both sides (cached) and the neighbourhood normalisers."""
+        _check_translations(src, src_translations)
+        return _EmbeddingPairs(self, list(src), list(tgt))
+
+
+class _EmbeddingPairs(PairScorer):
+    def __init__(self, cfg: EmbeddingScorer, src: list[str], tgt: list[str]) -> None:
+        self.cfg = cfg
+        self.n_src, self.n_tgt = len(src), len(tgt)
+        self.src_vec = cfg.embedder.embed(src)
+        self.tgt_vec = cfg.embedder.embed(tgt)
+        self.src_knn, self.tgt_knn = self._neighbourhoods()
+        weight = (lambda t: max(len(t), 1)) if cfg.weighting == "chars" else (lambda t: 1.0)
+        w_src = np.array([weight(t) for t in src], dtype=np.float64)
+        w_tgt = np.array([weight(t) for t in tgt], dtype=np.float64)
+        self._src_prefix = _prefix(self.src_vec * w_src[:, None]) if self.n_src else None
+        self._tgt_prefix = _prefix(self.tgt_vec * w_tgt[:, None]) if self.n_tgt else None
+        # A span's neighbourhood is weighted like its vector, so a short junk line cannot lower it.
+        self._w_src_prefix, self._w_tgt_prefix = _prefix(w_src), _prefix(w_tgt)
+        self._src_knn_prefix, self._tgt_knn_prefix = _prefix(self.src_knn * w_src), _prefix(self.tgt_knn * w_tgt)
+        self._concat: dict[tuple[str, int, int], np.ndarray] = {}
+        self._src_texts, self._tgt_texts = src, tgt
+
+    def _neighbourhoods(self) -> tuple[np.ndarray, np.ndarray]:
+        """k-NN mean cosine of each source row and target column, in chunks (memory linear in length)."""
+        k = self.cfg.k
+        src_knn = np.zeros(self.n_src)
+        if not self.n_src or not self.n_tgt:
+            return src_knn, np.zeros(self.n_tgt)
+        kk = min(k, self.n_src)
+        top_cols = np.full((kk, self.n_tgt), -np.inf, dtype=np.float32)
+        for start in range(0, self.n_src, _CHUNK):
+            sims = self.src_vec[start:start + _CHUNK] @ self.tgt_vec.T
+            src_knn[start:start + _CHUNK] = _knn_means(sims, k)
+            both = np.concatenate([top_cols, sims], axis=0)
+            top_cols = np.partition(both, both.shape[0] - kk, axis=0)[-kk:]
+        return src_knn, top_cols.mean(axis=0).astype(np.float64)
+
+    def _span_vectors(self, side: str, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Unit vectors of spans, by weighted mean or by embedding the concatenated text."""
+        if self.cfg.spans == "concat":
+            texts = self._src_texts if side == "src" else self._tgt_texts
+            single = (self.src_vec if side == "src" else self.tgt_vec)
+            out = np.empty((len(start), single.shape[1]), dtype=np.float32)
+            multi = np.flatnonzero(length > 1)
+            out[length <= 1] = single[np.minimum(start[length <= 1], len(single) - 1)]
+            if len(multi):
+                joined = [" ".join(texts[s:s + n]) for s, n in zip(start[multi], length[multi])]
+                out[multi] = self.cfg.embedder.embed(joined)
+            return out
+        prefix = self._src_prefix if side == "src" else self._tgt_prefix
+        vec = prefix[start + length] - prefix[start]
+        norms = np.linalg.norm(vec, axis=1, keepdims=True)
+        return vec / np.where(norms == 0, 1.0, norms)
+
+    def cosines(self, s0, sl, t0, tl) -> np.ndarray:
+        """Raw cosines of spans."""
+        s0, sl, t0, tl = (np.asarray(a, dtype=np.int64) for a in (s0, sl, t0, tl))
+        if self.n_src == 0 or self.n_tgt == 0 or len(s0) == 0:
+            return np.zeros(len(s0))
+        a = self._span_vectors("src", s0, sl)
+        b = self._span_vectors("tgt", t0, tl)
+        return np.einsum("ij,ij->i", a, b).astype(np.float64)
+
+    def margins(self, s0, sl, t0, tl) -> np.ndarray:
+        """Cosine over the mean k-NN cosine of both sides."""
+        s0, sl, t0, tl = (np.asarray(a, dtype=np.int64) for a in (s0, sl, t0, tl))
+        cos = self.cosines(s0, sl, t0, tl)
+        if len(cos) == 0:
+            return cos
+        src_knn = _span_mean(self._src_knn_prefix, s0, sl) / _span_mean(self._w_src_prefix, s0, sl)
+        tgt_knn = _span_mean(self._tgt_knn_prefix, t0, tl) / _span_mean(self._w_tgt_prefix, t0, tl)
+        norm = (src_knn + tgt_knn) / 2
+        return cos / np.maximum(norm, 1e-6)
+
+    def beads(self, s0, sl, t0, tl) -> np.ndarray:
+        """Logistic map of the margin."""
+        return _sigmoid((self.margins(s0, sl, t0, tl) - self.cfg.center) / self.cfg.scale)
+
+
+# --- lexical --------------------------------------------------------------------------------------
+
+class LexicalScorer(Scorer):
+    """chrF of the source's translation (into the target's language) against the target (Bleualign's idea).
+
+    The neighbourhood normaliser of a sentence is the mean of its k best chrF scores among the candidate
+    pairs given to `prepare` (all pairs when none are given); the aligner passes its search band, since
+    computing chrF for every pair of two long documents costs N x M.
+    """
+
+    name = "lexical"
+    needs_translations = True
+
+    def __init__(self, k: int = K_NEIGHBOURS, center: float = 0.9, scale: float = 0.08) -> None:
+        self.k, self.center, self.scale = k, center, scale
+        self.profiles = ProfileCache()
+
+    def signature(self) -> str:
+        """Metric, neighbourhood size and calibration."""
+        return f"lex:chrF6-beta2|k:{self.k}|c:{self.center}|t:{self.scale}"
+
+    def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
+        """Profile translations and targets and compute neighbourhoods over the candidates."""
+        if src_translations is None:
+            raise InputError("Lexical similarity needs a translation of the source (--src-translation).")
+        _check_translations(src, src_translations)
+        return _LexicalPairs(self, list(src_translations), list(tgt), candidates)
+
+
+class _LexicalPairs(PairScorer):
+    def __init__(self, cfg: LexicalScorer, hyp: list[str], tgt: list[str], candidates) -> None:
+        self.cfg, self.hyp, self.tgt = cfg, hyp, tgt
+        self.n_src, self.n_tgt = len(hyp), len(tgt)
+        self.src_knn, self.tgt_knn = self._neighbourhoods(candidates)
+        self._src_knn_prefix, self._tgt_knn_prefix = _prefix(self.src_knn), _prefix(self.tgt_knn)
+
+    def _neighbourhoods(self, candidates) -> tuple[np.ndarray, np.ndarray]:
+        """k-NN mean chrF per source row and target column over the candidate pairs."""
+        if candidates is None:
+            i, j = np.meshgrid(np.arange(self.n_src), np.arange(self.n_tgt), indexing="ij")
+            i, j = i.ravel(), j.ravel()
+        else:
+            i, j = (np.asarray(a, dtype=np.int64) for a in candidates)
+        one = np.ones_like(i)
+        vals = self.chrf(i, one, j, one)
+        return self._topk_mean(i, vals, self.n_src), self._topk_mean(j, vals, self.n_tgt)
+
+    def _topk_mean(self, keys: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
+        """Mean of the k largest values per key; keys without values get the overall mean."""
+        out = np.full(n, float(vals.mean()) if len(vals) else 0.0)
+        if not len(vals):
+            return out
+        order = np.lexsort((-vals, keys))
+        keys_sorted, vals_sorted = keys[order], vals[order]
+        starts = np.searchsorted(keys_sorted, np.arange(n), side="left")
+        ends = np.searchsorted(keys_sorted, np.arange(n), side="right")
+        csum = np.concatenate([[0.0], np.cumsum(vals_sorted)])
+        take = np.minimum(ends - starts, self.cfg.k)
+        has = take > 0
+        out[has] = (csum[starts[has] + take[has]] - csum[starts[has]]) / take[has]
+        return out
+
+    def chrf(self, s0, sl, t0, tl) -> np.ndarray:
+        """Raw chrF in [0, 1] of translated source spans against target spans."""
+        get = self.cfg.profiles.get
+        out = np.empty(len(s0))
+        hyp_cache: dict[tuple[int, int], object] = {}
+        for n, (a, la, b, lb) in enumerate(zip(s0.tolist(), sl.tolist(), t0.tolist(), tl.tolist())):
+            hp = hyp_cache.get((a, la))
+            if hp is None:
+                hp = hyp_cache[(a, la)] = get(self.hyp[a] if la == 1 else " ".join(self.hyp[a:a + la]))
+            out[n] = chrf(hp, get(self.tgt[b] if lb == 1 else " ".join(self.tgt[b:b + lb])))
+        return out
+
+    def margins(self, s0, sl, t0, tl) -> np.ndarray:
+        """chrF over the mean k-NN chrF of both sides."""
+        s0, sl, t0, tl = (np.asarray(a, dtype=np.int64) for a in (s0, sl, t0, tl))
+        raw = self.chrf(s0, sl, t0, tl)
+        norm = (_span_mean(self._src_knn_prefix, s0, sl) + _span_mean(self._tgt_knn_prefix, t0, tl)) / 2
+        return raw / np.maximum(norm, 1e-3)
+
+    def beads(self, s0, sl, t0, tl) -> np.ndarray:
+        """Logistic map of the margin."""
+        return _sigmoid((self.margins(s0, sl, t0, tl) - self.cfg.center) / self.cfg.scale)
+
+
+# --- hybrid ---------------------------------------------------------------------------------------
+
+class HybridScorer(Scorer):
+    """Embeddings of the originals and chrF of the translation, combined as a weighted sum of log-odds."""
+
+    name = "hybrid"
+    needs_translations = True
+
+    def __init__(self, embedding: EmbeddingScorer | None = None, lexical: LexicalScorer | None = None,
+                 weight: float = 0.5) -> None:
+        self.embedding = embedding or EmbeddingScorer()
+        self.lexical = lexical or LexicalScorer()
+        self.weight = weight  # of the embedding's log-odds; the lexical gets 1 - weight
+
+    def signature(self) -> str:
+        """Both parts and the weight."""
+        return f"hybrid:w{self.weight}[{self.embedding.signature()}][{self.lexical.signature()}]"
+
+    def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
+        """Prepare both parts."""
+        lex = self.lexical.prepare(src, tgt, src_translations, candidates)
+        return _HybridPairs(self.embedding.prepare(src, tgt), lex, self.weight)
+
+
+class _HybridPairs(PairScorer):
+    def __init__(self, emb: PairScorer, lex: PairScorer, weight: float) -> None:
+        self.emb, self.lex, self.weight = emb, lex, weight
+        self.n_src, self.n_tgt = emb.n_src, emb.n_tgt
+
+    def margins(self, s0, sl, t0, tl) -> np.ndarray:
+        """The combined log-odds (a margin-like quantity centred on 0)."""
+        return (self.weight * _logit(self.emb.beads(s0, sl, t0, tl))
+                + (1 - self.weight) * _logit(self.lex.beads(s0, sl, t0, tl)))
+
+    def beads(self, s0, sl, t0, tl) -> np.ndarray:
+        """Logistic of the combined log-odds."""
+        return _sigmoid(self.margins(s0, sl, t0, tl))
+
+
+def make_scorer(similarity: str = "hybrid", embedder: str | Embedder = DEFAULT_EMBEDDER,
+                has_translations: bool = True, **options) -> Scorer:
+    """The scorer for a --similarity name; hybrid and lexical fall back to embeddings without translations."""
+    if similarity not in SIMILARITIES:
+        raise InputError(f"Unknown similarity {similarity!r}; use one of {', '.join(SIMILARITIES)}.")
+    if similarity == "lexical" and not has_translations:
+        raise InputError("Lexical similarity needs a translation of the source (--src-translation).")
+    if similarity == "embedding" or (similarity == "hybrid" and not has_translations):
+        return EmbeddingScorer(embedder, **options.get("embedding", {}))
+    if similarity == "lexical":
+        return LexicalScorer(**options.get("lexical", {}))
+    return HybridScorer(EmbeddingScorer(embedder, **options.get("embedding", {})),
+                        LexicalScorer(**options.get("lexical", {})), **options.get("hybrid", {}))

