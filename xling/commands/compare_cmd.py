@@ -19,7 +19,9 @@ TRANSLATIONS_HELP = (
 @click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help=TRANSLATIONS_HELP)
 @click.option("--no-mt", is_flag=True, help="Do not run machine translation (match on multilingual embeddings).")
-@click.option("-m", "--model", default=None, help="Translation model (hub id, local folder or registered pair).")
+@click.option("-m", "--model", "model", multiple=True,
+              help="Translation model: MODEL or LANG=MODEL, repeatable (hub id, folder or pair like de-en); "
+                   "an opus-mt-XX-en model only serves XX [default: the registry's model per language].")
 @click.option("--similarity", type=click.Choice(["hybrid", "embedding", "lexical"]), default=None,
               help="Similarity for matching [default: hybrid when translations exist, else embedding].")
 @click.option("--threshold", type=float, default=None, help="Minimum calibrated score of a match [matcher default].")
@@ -83,7 +85,7 @@ def format_summary(rows: list[dict], result) -> str:
               help=TRANSLATIONS_HELP)
 @click.option("--mt/--no-mt", default=False, show_default=True,
               help="Machine-translate sources to show translations (off by default: find matches across languages).")
-@click.option("-m", "--model", default=None, help="Translation model when --mt is on.")
+@click.option("-m", "--model", "model", multiple=True, help="Translation model when --mt is on: MODEL or LANG=MODEL.")
 @click.option("--threshold", type=float, default=None, help="Minimum calibrated score [default: the calibrated cut].")
 @click.option("-k", "--top", type=int, default=None, help="At most this many sentences per source.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout instead of a readable listing.")
