@@ -330,6 +330,8 @@ def _translate_source(
     except FixtureModelRefused:
         raise
     except XlingError as exc:
+        if model is not None:
+            raise  # a model the user named must load; only the registry default may be missing quietly
         failures[doc.lang] = str(exc)
         return None, "unavailable", lacking + str(exc)
 
