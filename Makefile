@@ -47,7 +47,7 @@ eval-claims: install
 bench: bench-translate bench-align
 
 bench-translate: install
-	$(PY) -m benchmarks.bench_translate
+	$(PY) -m eval.bench_translate
 
 bench-align: install
 	$(PY) -m eval.bench_align --speed

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-# Loaded from its file: pysbd installs a top-level package also named `benchmarks`, which wins on sys.path under
-# pytest (`python -m benchmarks.bench_translate` from the repository root finds ours first).
-_spec = importlib.util.spec_from_file_location(
-    "xling_bench_translate", Path(__file__).resolve().parent.parent / "benchmarks" / "bench_translate.py")
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+from eval import bench_translate as bench
+
 add_ratios, summarise = bench.add_ratios, bench.summarise
 
 
