@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from eval.results import write_result
 from eval.translation_metrics import TranslationScorer
 from translate.document import Document
 from translate.errors import XlingError
+from translate.registry import models_by_language
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -75,30 +75,6 @@ def build_fixture(folder: str | Path, seeds_dir: str | Path = SEEDS) -> Path:
             if not is_random_fixture(target):  # another run won the race; anything else is a real failure
                 raise
     return target
-
-
-_OPUS_PAIR = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})$")
-
-
-def models_by_language(specs: Sequence[str], langs: Sequence[str]) -> dict[str, str | None]:
-    """Which model translates each language: `LANG=MODEL` for one language, a bare MODEL for every language.
-
-    A bare opus-mt model only serves its own source language (its name says which): a German model fed
-    Persian would still emit English-looking words, and its scores would pass for real ones.
-    """
-    chosen: dict[str, str | None] = {lang: None for lang in langs}
-    for spec in specs:
-        lang, sep, model = spec.partition("=")
-        if sep and lang in chosen:
-            chosen[lang] = model
-        elif sep and len(lang) <= 3 and "/" not in lang:
-            continue  # a language the seeds do not have
-        else:
-            pair = _OPUS_PAIR.search(Path(spec.rstrip("/")).name)
-            for lang in langs:
-                if pair is None or pair.group(1) == lang:
-                    chosen[lang] = spec
-    return chosen
 
 
 def pick_translators(langs: Sequence[str], models: dict[str, str | None], beam: int, fixture_dir: Path,

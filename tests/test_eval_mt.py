@@ -57,7 +57,7 @@ def test_eval_mt_missing_weights_without_fixture_fails(tmp_path: Path, seeds_dir
 
 
 def test_models_by_language() -> None:
-    from eval.eval_mt import models_by_language
+    from translate.registry import models_by_language
 
     langs = ["de", "fa"]
     assert models_by_language([], langs) == {"de": None, "fa": None}

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from translate.errors import InputError
 
@@ -98,3 +101,27 @@ def looks_like_pair(ref: str) -> bool:
     """Whether a command-line argument names a pair ("de-en") rather than a model id or folder."""
     parts = ref.strip().split("-")
     return len(parts) == 2 and all(p.lower() in NLLB_CODES for p in parts)
+
+
+_OPUS_PAIR = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})$")
+
+
+def models_by_language(specs: Sequence[str], langs: Sequence[str]) -> dict[str, str | None]:
+    """Which model translates each language: `LANG=MODEL` for one language, a bare MODEL for every language.
+
+    A bare opus-mt model only serves its own source language (its name says which): a German model fed
+    Persian would still emit English-looking words, and its scores would pass for real ones.
+    """
+    chosen: dict[str, str | None] = {lang: None for lang in langs}
+    for spec in specs:
+        lang, sep, model = spec.partition("=")
+        if sep and lang in chosen:
+            chosen[lang] = model
+        elif sep and len(lang) <= 3 and "/" not in lang:
+            continue  # a language the seeds do not have
+        else:
+            pair = _OPUS_PAIR.search(Path(spec.rstrip("/")).name)
+            for lang in langs:
+                if pair is None or pair.group(1) == lang:
+                    chosen[lang] = spec
+    return chosen

@@ -298,7 +298,7 @@ def models_for_languages(model: str | Sequence[str] | None, langs: Sequence[str]
     A bare opus-mt-XX-en model only serves XX: a German model fed Persian still emits English-looking words,
     which must never pass for a translation.
     """
-    from eval.eval_mt import models_by_language
+    from translate.registry import models_by_language
 
     specs = [model] if isinstance(model, str) else list(model or [])
     return models_by_language(specs, sorted({lang for lang in langs if lang != "en"}))
