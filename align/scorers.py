@@ -127,7 +127,7 @@ class EmbeddingScorer(Scorer):
     name = "embedding"
 
     def __init__(self, embedder: str | Embedder = DEFAULT_EMBEDDER, k: int = K_NEIGHBOURS,
-                 center: float = 1.0, scale: float = 0.02, spans: str = "mean", weighting: str = "chars") -> None:
+                 center: float = 1.0, scale: float = 0.03, spans: str = "mean", weighting: str = "chars") -> None:
         if spans not in ("mean", "concat"):
             raise InputError(f"Unknown span embedding {spans!r}; use 'mean' or 'concat'.")
         self.embedder = get_embedder(embedder)
@@ -234,7 +234,7 @@ class LexicalScorer(Scorer):
     name = "lexical"
     needs_translations = True
 
-    def __init__(self, k: int = K_NEIGHBOURS, center: float = 0.9, scale: float = 0.08) -> None:
+    def __init__(self, k: int = K_NEIGHBOURS, center: float = 0.9, scale: float = 0.15) -> None:
         self.k, self.center, self.scale = k, center, scale
         self.profiles = ProfileCache()
 
@@ -316,7 +316,7 @@ class HybridScorer(Scorer):
     needs_translations = True
 
     def __init__(self, embedding: EmbeddingScorer | None = None, lexical: LexicalScorer | None = None,
-                 weight: float = 0.5) -> None:
+                 weight: float = 0.6) -> None:
         self.embedding = embedding or EmbeddingScorer()
         self.lexical = lexical or LexicalScorer()
         self.weight = weight  # of the embedding's log-odds; the lexical gets 1 - weight

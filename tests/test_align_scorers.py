@@ -1,0 +1,107 @@
+"""Scorers: chrF equals sacrebleu's, the embedding cache, margins and calibration, with a fake embedder."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import sacrebleu
+
+from align.embedders import Embedder, get_embedder
+from align.lexical import char_profile, chrf
+from align.scorers import EmbeddingScorer, HybridScorer, LexicalScorer, make_scorer
+from translate.errors import InputError
+
+WORDS = "der die das haus maison la le chat chien katze hund rot rouge blau bleu , . ( ) 1956 8848 m".split()
+
+
+def _sentence(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 12)))
+
+
+def test_chrf_equals_sacrebleu_sentence_chrf():
+    rng = random.Random(1)
+    metric = sacrebleu.CHRF()
+    pairs = [(_sentence(rng), _sentence(rng)) for _ in range(300)] + [("", ""), ("a", ""), ("", "b"), ("ab", "a")]
+    for hyp, ref in pairs:
+        expected = metric.sentence_score(hyp, [ref]).score / 100
+        assert chrf(char_profile(hyp), char_profile(ref)) == pytest.approx(expected, abs=1e-12), (hyp, ref)
+
+
+class BagOfWords(Embedder):
+    """A deterministic fake embedder: hashed bag of words; counts how many texts it really embedded."""
+
+    name = "bow"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.encoded = 0
+
+    def _encode(self, texts):
+        self.encoded += len(texts)
+        out = np.zeros((len(texts), 64), dtype=np.float32)
+        for r, t in enumerate(texts):
+            for w in t.lower().split():
+                out[r, sum(map(ord, w)) % 64] += 1.0
+            out[r, 63] += 0.1  # no zero vectors
+        return out
+
+
+def test_embedding_cache_reuses_vectors():
+    emb = BagOfWords()
+    a = emb.embed(["x y", "z", "x y"])
+    assert emb.encoded == 2 and np.allclose(a[0], a[2])
+    emb.embed(["z", "w"])
+    assert emb.encoded == 3
+    assert np.allclose(np.linalg.norm(a, axis=1), 1.0)
+    assert emb.embed([]).shape[0] == 0
+
+
+def test_unknown_embedders_are_input_errors():
+    with pytest.raises(InputError):
+        get_embedder("word2vec")
+    try:
+        import sentence_transformers  # noqa: F401
+    except ImportError:
+        with pytest.raises(InputError, match="sentence-transformers"):
+            get_embedder("st:sentence-transformers/LaBSE")
+
+
+SRC = ["red house", "blue cat", "old dog", "green tree", "small boat"]
+TGT = ["red house", "blue cat", "old dog", "green tree", "small boat"]
+
+
+def test_embedding_margins_prefer_the_true_pair():
+    ps = EmbeddingScorer(BagOfWords()).prepare(SRC, TGT)
+    m = ps.matrix()
+    assert m.shape == (5, 5) and ((m >= 0) & (m <= 1)).all()
+    assert (m.argmax(axis=1) == np.arange(5)).all()
+    one = np.ones(1, dtype=int)
+    # A two-sentence span against the same two sentences beats it against a wrong pair.
+    assert ps.beads(np.array([0]), 2 * one, np.array([0]), 2 * one)[0] > ps.beads(np.array([0]), 2 * one,
+                                                                                   np.array([2]), 2 * one)[0]
+
+
+def test_lexical_and_hybrid_need_line_aligned_translations():
+    lex = LexicalScorer()
+    with pytest.raises(InputError, match="translation"):
+        lex.prepare(SRC, TGT)
+    with pytest.raises(InputError, match="must match"):
+        lex.prepare(SRC, TGT, SRC[:3])
+    m = lex.matrix(SRC, TGT, SRC)
+    assert (m.argmax(axis=1) == np.arange(5)).all()
+    hyb = HybridScorer(EmbeddingScorer(BagOfWords()), LexicalScorer())
+    h = hyb.matrix(SRC, TGT, SRC)
+    assert (h.argmax(axis=1) == np.arange(5)).all()
+    assert "hybrid" in hyb.signature() and "chrF" in hyb.signature()
+
+
+def test_make_scorer_falls_back_without_translations():
+    emb = BagOfWords()
+    assert isinstance(make_scorer("hybrid", emb, has_translations=False), EmbeddingScorer)
+    assert isinstance(make_scorer("hybrid", emb, has_translations=True), HybridScorer)
+    with pytest.raises(InputError):
+        make_scorer("lexical", emb, has_translations=False)
+    with pytest.raises(InputError):
+        make_scorer("cosine", emb)
