@@ -71,6 +71,7 @@ class TranslationCache:
         self.path = Path(path) if path is not None else default_cache_path()
         self._lock = threading.Lock()
         self._conn = self._open()
+        self._broken = False  # set after a read or write failed mid-run; the run goes on without the cache
 
     def _connect(self) -> sqlite3.Connection:
         """Open the file with WAL and a busy timeout and make sure the table exists."""
@@ -124,19 +125,25 @@ class TranslationCache:
 
     def get_many(self, model: str, options: dict, texts: Sequence[str]) -> dict[int, str]:
         """Cached translations of `texts` as {index in texts: translation}; misses are absent."""
+        if self._broken:
+            return {}
         opts = options_key(options)
         hashes = [source_hash(t) for t in texts]
         found: dict[str, str] = {}
         unique = list(dict.fromkeys(hashes))
-        with self._lock:
-            for start in range(0, len(unique), _CHUNK):
-                chunk = unique[start:start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(
-                    f"SELECT source, target FROM translations WHERE model=? AND options=? AND source IN ({marks})",
-                    [model, opts, *chunk],
-                )
-                found.update(rows.fetchall())
+        try:
+            with self._lock:
+                for start in range(0, len(unique), _CHUNK):
+                    chunk = unique[start:start + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    rows = self._conn.execute(
+                        f"SELECT source, target FROM translations WHERE model=? AND options=? AND source IN ({marks})",
+                        [model, opts, *chunk],
+                    )
+                    found.update(rows.fetchall())
+        except sqlite3.Error as exc:
+            self._give_up("read from", exc)
+            return {}
         return {i: found[h] for i, h in enumerate(hashes) if h in found}
 
     def put_many(self, model: str, options: dict, pairs: Iterable[tuple[str, str]]) -> int:
@@ -144,14 +151,25 @@ class TranslationCache:
         opts = options_key(options)
         now = time.time()
         rows = [(model, opts, source_hash(src), tgt, now) for src, tgt in pairs]
-        if not rows:
+        if not rows or self._broken:
             return 0
-        with self._lock, self._conn:
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO translations (model, options, source, target, created) VALUES (?,?,?,?,?)",
-                rows,
-            )
+        try:
+            with self._lock, self._conn:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO translations (model, options, source, target, created) VALUES (?,?,?,?,?)",
+                    rows,
+                )
+        except sqlite3.Error as exc:
+            self._give_up("write to", exc)
+            return 0
         return len(rows)
+
+    def _give_up(self, action: str, exc: sqlite3.Error) -> None:
+        """Stop using the cache for the rest of the run after a database error (disk full, locked too long, I/O)."""
+        # The translations in hand are still written to the output; only their reuse in a later run is lost.
+        self._broken = True
+        log.warning("warning: could not %s the translation cache %s (%s); continuing without it.",
+                    action, self.path, _first_line(exc))
 
     def stats(self) -> dict:
         """Entries in total and per model, and the size on disk in bytes (database plus WAL)."""

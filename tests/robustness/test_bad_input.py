@@ -7,6 +7,7 @@ import codecs
 import os
 import json
 import shutil
+import sqlite3
 import struct
 import zlib
 from pathlib import Path
@@ -421,3 +422,36 @@ def test_align_with_an_empty_side_skips_every_sentence(tmp_path, isolated, side)
     assert_ok(res)
     n = len(load_document(SEED_EN).sentences)
     assert len(res.stdout.splitlines()) == n  # one 1-0 or 0-1 bead per sentence of the non-empty side
+
+
+class _FullDatabase:
+    """A SQLite connection whose writes fail as on a full disk (reads work)."""
+
+    def __init__(self, real) -> None:
+        self._real = real
+
+    def executemany(self, sql, *args):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def __enter__(self):
+        return self._real.__enter__()
+
+    def __exit__(self, *exc):
+        return self._real.__exit__(*exc)
+
+
+def test_cache_that_cannot_be_written_does_not_stop_translation(tmp_path, isolated, tiny_marian_dir, monkeypatch,
+                                                                 caplog):
+    from translate.cache import TranslationCache
+
+    connect = TranslationCache._connect
+    monkeypatch.setattr(TranslationCache, "_connect", lambda self: _FullDatabase(connect(self)))
+    path = write(tmp_path, "de.txt", GERMAN)
+    out = tmp_path / "de.en.txt"
+    res = run_cli("translate", path, "-m", tiny_marian_dir, "--beam", "1", "--max-length", "16", "-q", "-o", out)
+    assert_ok(res)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 2
+    assert [r for r in caplog.records if "continuing without it" in r.getMessage()]
