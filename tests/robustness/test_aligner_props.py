@@ -92,3 +92,12 @@ def test_beads_are_monotonic_and_cover_every_sentence_once(problem):
     aligner = ParallelAligner(scorer=MatrixScorer(sim), beads=bead_types, window=window)
     _check(aligner.align(src, tgt), len(src), len(tgt), bead_types)
 
+
+@settings(max_examples=50, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 8))
+def test_a_clear_diagonal_gives_the_diagonal(n, window):
+    sim = np.full((n, n), 0.05)
+    np.fill_diagonal(sim, 0.95)
+    sents = ["z" * 40] * n
+    beads = ParallelAligner(scorer=MatrixScorer(sim), window=window).align(sents, sents)
+    assert [(b.src, b.tgt) for b in beads] == [((i,), (i,)) for i in range(n)]
