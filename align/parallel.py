@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from align.scorers import PairScorer, Scorer, _check_translations, _logit, make_scorer
+from align.scorers import HybridScorer, LexicalScorer, PairScorer, Scorer, _check_translations, _logit, make_scorer
 from translate.errors import InputError
 
 DEFAULT_BEADS: tuple[tuple[int, int], ...] = (
@@ -68,7 +68,8 @@ class ParallelAligner:
         """Scorer signature plus aligner settings."""
         beads = ",".join(f"{a}-{b}" for a, b in self.beads)
         return (f"{self._scorer(has_translations).signature()}|beads:{beads}|skip:{self.skip}"
-                f"|merge:{self.merge}|value:{self.value}|window:{self.window}|anchors:{self.anchor_k}|len:{self.length_weight}")
+                f"|merge:{self.merge}|value:{self.value}|window:{self.window}|anchors:{self.anchor_k}"
+                f"|len:{self.length_weight}")
 
     def align(self, src: Sequence[str], tgt: Sequence[str],
               src_translations: Sequence[str] | None = None) -> list[Bead]:
@@ -121,8 +122,6 @@ class ParallelAligner:
         """Confident 1-1 pairs forming an increasing chain, as an (A, 2) array of (i, j)."""
         n, m = len(src), len(tgt)
         # Candidates: embeddings search all targets; lexical-only searches a wide diagonal band.
-        from align.scorers import HybridScorer, LexicalScorer
-
         if isinstance(scorer, HybridScorer):
             finder: Scorer = scorer.embedding
         else:
