@@ -173,25 +173,31 @@ class TranslationCache:
 
     def stats(self) -> dict:
         """Entries in total and per model, and the size on disk in bytes (database plus WAL)."""
-        with self._lock:
-            per_model = dict(self._conn.execute(
-                "SELECT model, COUNT(*) FROM translations GROUP BY model ORDER BY model").fetchall())
+        try:
+            with self._lock:
+                per_model = dict(self._conn.execute(
+                    "SELECT model, COUNT(*) FROM translations GROUP BY model ORDER BY model").fetchall())
+        except sqlite3.Error as exc:
+            raise XlingError(f"Cannot read the translation cache {self.path}: {_first_line(exc)}.") from exc
         size = sum(p.stat().st_size for p in (self.path, Path(f"{self.path}-wal")) if p.exists())
         return {"path": str(self.path), "entries": sum(per_model.values()), "bytes": size, "models": per_model}
 
     def clear(self, model: str | None = None) -> int:
         """Delete every entry, or only one model's; return how many were deleted."""
-        with self._lock, self._conn:
+        try:
+            with self._lock, self._conn:
+                if model is None:
+                    cur = self._conn.execute("DELETE FROM translations")
+                else:
+                    cur = self._conn.execute("DELETE FROM translations WHERE model=?", (model,))
+                deleted = cur.rowcount
             if model is None:
-                cur = self._conn.execute("DELETE FROM translations")
-            else:
-                cur = self._conn.execute("DELETE FROM translations WHERE model=?", (model,))
-            deleted = cur.rowcount
-        if model is None:
-            with self._lock:
-                # Give the space back to the file system: a cleared cache should be small on disk too.
-                self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                self._conn.execute("VACUUM")
+                with self._lock:
+                    # Give the space back to the file system: a cleared cache should be small on disk too.
+                    self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    self._conn.execute("VACUUM")
+        except sqlite3.Error as exc:  # locked by another run past the timeout, or the disk failed
+            raise XlingError(f"Cannot clear the translation cache {self.path}: {_first_line(exc)}.") from exc
         return deleted
 
     def close(self) -> None:

@@ -455,3 +455,19 @@ def test_cache_that_cannot_be_written_does_not_stop_translation(tmp_path, isolat
     assert_ok(res)
     assert len(out.read_text(encoding="utf-8").splitlines()) == 2
     assert [r for r in caplog.records if "continuing without it" in r.getMessage()]
+
+
+class _LockedDatabase(_FullDatabase):
+    """A SQLite connection held by another process past the busy timeout: every statement fails."""
+
+    def execute(self, sql, *args):
+        raise sqlite3.OperationalError("database is locked")
+
+
+@pytest.mark.parametrize("command", [["cache", "stats"], ["cache", "clear"]])
+def test_cache_command_on_a_locked_database(isolated, monkeypatch, command):
+    from translate.cache import TranslationCache
+
+    connect = TranslationCache._connect
+    monkeypatch.setattr(TranslationCache, "_connect", lambda self: _LockedDatabase(connect(self)))
+    assert_clean_error(run_cli(*command), 1, "translations.sqlite", "locked")
