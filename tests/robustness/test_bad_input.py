@@ -471,3 +471,36 @@ def test_cache_command_on_a_locked_database(isolated, monkeypatch, command):
     connect = TranslationCache._connect
     monkeypatch.setattr(TranslationCache, "_connect", lambda self: _LockedDatabase(connect(self)))
     assert_clean_error(run_cli(*command), 1, "translations.sqlite", "locked")
+
+
+# --- the Python API raises the library's errors, never a bare exception from a dependency ---------------------
+
+
+def test_python_api_raises_xling_errors(tmp_path, isolated, tiny_marian_dir):
+    from translate.errors import ModelNotFoundError, XlingError
+    from translate.prepare import load_documents, prepare_text
+    from translate.translator import Translator
+
+    with pytest.raises(InputError, match="does not exist"):
+        load_document(tmp_path / "missing.txt")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(InputError, match="no .txt files"):
+        load_documents(empty)
+    with pytest.raises(InputError, match="xx"):
+        prepare_text(GERMAN, "t", lang="xx")
+    with pytest.raises(InputError):
+        Translator("de", "de", model=str(tiny_marian_dir))
+    with pytest.raises(InputError):
+        Translator("tlh", "en", model=str(tiny_marian_dir))
+    with pytest.raises(ModelNotFoundError):
+        Translator("de", "en", model=str(tmp_path / "no-model"))
+    with pytest.raises(ModelNotFoundError):
+        Translator("de", "en")  # the registry's model, not downloaded here
+    broken = tmp_path / "broken"
+    shutil.copytree(tiny_marian_dir, broken)
+    (broken / "model.safetensors").write_bytes(b"\x00" * 64)
+    with pytest.raises(XlingError, match="damaged"):
+        Translator("de", "en", model=str(broken), backend="hf")
+    doc = prepare_text(MIXED + "\n" + RTL, "mixed.txt")
+    assert doc.sentences and all(s.text for s in doc.sentences)
