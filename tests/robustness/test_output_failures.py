@@ -200,3 +200,23 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def test_resume_removes_old_temporary_files_but_not_those_of_a_running_job(tmp_path, isolated):
+    import time
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a.txt", "b.txt"):
+        (src / name).write_text(SEED_EN.read_text(encoding="utf-8"), encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    killed = out / ".a.txt.k1ll3d.tmp"  # left by a run killed an hour ago
+    killed.write_text("half")
+    os.utime(killed, (time.time() - 3600, time.time() - 3600))
+    running = out / ".b.txt.bu5y00.tmp"  # another run is writing b.txt right now
+    running.write_text("being written")
+    os.utime(running, (time.time() + 30, time.time() + 30))
+    assert_ok(run_cli("translate", src, "-o", out, "-q"))
+    assert not killed.exists() and running.exists()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a.txt", "b.txt"]

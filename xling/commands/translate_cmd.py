@@ -44,9 +44,20 @@ def _passes_through(doc, target: str) -> bool:
     return doc.lang in (target, UNDETERMINED) or not doc.sentences
 
 
-def _stale_temps(outdir: Path, name: str) -> list[Path]:
-    """Temporary files a killed earlier run left for one output (they never hold a finished translation)."""
-    return list(outdir.glob(f".{name}.*.tmp"))
+def _stale_temps(outdir: Path, name: str, before: float) -> list[Path]:
+    """Temporary files a killed earlier run left for one output (they never hold a finished translation).
+
+    Only files last written before `before` (this run's start) count: a newer one belongs to another run
+    translating the same folder right now, and deleting it would make that run's rename fail.
+    """
+    stale = []
+    for path in outdir.glob(f".{name}.*.tmp"):
+        try:
+            if path.stat().st_mtime < before:
+                stale.append(path)
+        except FileNotFoundError:
+            pass  # the other run renamed or removed it meanwhile
+    return stale
 
 
 @click.command()
@@ -91,7 +102,11 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
       xling translate seeds/ -o out/translations/ --format txt
       cat article.txt | xling translate - -s fa --format jsonl
     """
+    import time
+
     from translate.outputs import output_name, render
+
+    started = time.time()
     from translate.prepare import load_documents
     from translate.atomic import write_text_atomic
 
@@ -138,7 +153,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
             text = render(doc, translations, fmt)
             if outdir is not None:
                 name = output_name(doc.doc_id, fmt)
-                for stale in _stale_temps(outdir, name):
+                for stale in _stale_temps(outdir, name, started):
                     stale.unlink(missing_ok=True)
                 write_text_atomic(outdir / name, text)
             elif output:
