@@ -2,12 +2,12 @@
 
 For each similarity, a logistic regression (L2-regularised, Newton steps) maps the matcher's standardised
 features to P(same claim), fit on every (source sentence, reference sentence) pair of the seeds labelled by
-tests/data/claims_gold.jsonl. With ~16 true pairs among ~2,000, only 2-4 weights plus an intercept are fit,
+tests/data/claims_gold.jsonl. With 16 true pairs among 1,680, only 2-4 weights plus an intercept are fit,
 and the report shows leave-one-source-out (LOSO) figures: weights fit on two sources, scored on the third.
 The threshold printed maximises LOSO F1 + in-sample F1 (ties: the stricter cut): LOSO alone rests on two
-or three held-out hits and jumps between distant cuts, in-sample alone flatters the fit.
-Average precision (threshold-free) is shown for both, against a chance level of 16/2,208 = 0.007. Lexical and hybrid use the human reference
-translations (eval/data/refs) as stand-in MT, so their fit is optimistic for real MT output.
+or three held-out hits and jumps between distant cuts, in-sample alone flatters the fit. Average precision
+(threshold-free) is shown for both, against a chance level of 16/1,680 = 0.010. Lexical and hybrid use the
+human reference translations (eval/data/refs) as stand-in MT, so their fit is optimistic for real MT output.
 Prints the constants for align/claims.py; changes nothing by itself.
 """
 
