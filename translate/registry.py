@@ -106,6 +106,12 @@ def looks_like_pair(ref: str) -> bool:
 _OPUS_PAIR = re.compile(r"opus-mt-([a-z]{2,3})-([a-z]{2,3})$")
 
 
+def opus_languages(model_ref: str) -> tuple[str, str] | None:
+    """(source, target) as an opus-mt model's name states them ("Helsinki-NLP/opus-mt-de-en" -> ("de", "en"))."""
+    found = _OPUS_PAIR.search(Path(model_ref.rstrip("/")).name)
+    return (found.group(1), found.group(2)) if found else None
+
+
 def models_by_language(specs: Sequence[str], langs: Sequence[str]) -> dict[str, str | None]:
     """Which model translates each language: `LANG=MODEL` for one language, a bare MODEL for every language.
 
@@ -120,8 +126,8 @@ def models_by_language(specs: Sequence[str], langs: Sequence[str]) -> dict[str, 
         elif sep and len(lang) <= 3 and "/" not in lang:
             continue  # a language the seeds do not have
         else:
-            pair = _OPUS_PAIR.search(Path(spec.rstrip("/")).name)
+            pair = opus_languages(spec)
             for lang in langs:
-                if pair is None or pair.group(1) == lang:
+                if pair is None or pair[0] == lang:
                     chosen[lang] = spec
     return chosen

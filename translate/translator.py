@@ -15,7 +15,7 @@ from translate.cache import translate_with_cache
 from translate.document import Document
 from translate.errors import InputError
 from translate.models import is_local_ref, resolve_model
-from translate.registry import default_model, looks_like_pair, normalize_lang, pair_name, parse_pair
+from translate.registry import default_model, looks_like_pair, normalize_lang, opus_languages, pair_name, parse_pair
 from translate.splitting import join_pieces, split_to_fit
 
 # translate_stream holds this many batches of sentences at a time: enough to sort by length, bounded in memory.
@@ -50,6 +50,13 @@ class Translator:
         if model and looks_like_pair(model) and not is_local_ref(model):
             model = default_model(*parse_pair(model))  # "de-en" names the registry's model for that pair
         self.model_ref = model or default_model(self.source, self.target)
+        named = opus_languages(self.model_ref)
+        # Two-letter codes name one language; three letters are opus-mt groups (mul, gem, ira) that cover several.
+        if named and any(len(code) == 2 and code != want for code, want in zip(named, (self.source, self.target))):
+            raise InputError(
+                f"model {self.model_ref} translates {named[0]}-{named[1]}, not {self.pair}; give a model for "
+                f"{self.pair} (or leave out --model to use the registry's)."
+            )
         self.resolved = resolve_model(self.model_ref, pair=self.pair)
         if self.resolved.is_fixture:
             warnings.warn(

@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from robust_helpers import SEED_DE, SEED_EN, assert_clean_error, assert_ok, run_cli
+from robust_helpers import SEED_DE, SEED_EN, SEED_FA, assert_clean_error, assert_ok, run_cli
 
 from translate.errors import InputError
 from translate.prepare import load_document
@@ -248,7 +248,10 @@ def test_unknown_language_code_is_an_input_error(isolated, command):
     (["translate", str(SEED_DE), "-s", "tlh", "-t", "en"], "tlh"),
     (["models", "path", "de-de"], "de-de"),
     (["models", "pull", "fa-fa"], "fa-fa"),
-], ids=["no-model-for-target", "no-such-source", "same-language-path", "same-language-pull"])
+    (["translate", str(SEED_FA), "-m", "Helsinki-NLP/opus-mt-de-en"], "translates de-en, not fa-en"),
+    (["translate", str(SEED_DE), "-t", "fr", "-m", "Helsinki-NLP/opus-mt-de-en"], "not de-fr"),
+], ids=["no-model-for-target", "no-such-source", "same-language-path", "same-language-pull", "model-for-another-source",
+        "model-for-another-target"])
 def test_unsupported_language_pair_is_an_input_error(isolated, command, needle):
     assert_clean_error(run_cli(*command), 2, needle)
 
