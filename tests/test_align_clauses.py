@@ -30,3 +30,19 @@ def test_units_and_max_pool():
     sim = np.array([[0.1, 0.2], [0.9, 0.0], [0.3, 0.4], [0.5, 0.6]])  # 4 source units x 2 target units
     pooled = max_pool(sim, owner, np.array([0, 1]), 2, 2)
     assert pooled.tolist() == [[0.9, 0.4], [0.5, 0.6]]
+
+
+def test_hybrid_matches_one_claim_of_a_compound_sentence():
+    from align.claims import ClaimMatcher
+
+    ref = ["Cuba firmly upholds the one-China principle, Diaz-Canel said.",
+           "The weather in Havana was sunny on Monday.",
+           "Latin America is in the US' geopolitical reach."]
+    trans = ["The minister arrived on Friday, visited a factory and praised the workers; "
+             "he also said that Cuba firmly adheres to the one-China principle.",
+             "The train to Munich was two hours late."]
+    matcher = ClaimMatcher(similarity="hybrid")
+    whole = matcher.clause_similarity(trans, ref)
+    assert whole.shape == (2, 3) and whole[0].argmax() == 0
+    # The clause, not the whole compound sentence, carries the similarity.
+    assert whole[0, 0] > float((matcher._embed(trans[:1]) @ matcher._embed(ref[:1]).T)[0, 0])
