@@ -32,7 +32,11 @@ THRESHOLDS = np.round(np.arange(0.02, 0.61, 0.01), 2)
 
 def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
     """Weights (…, intercept) of an L2-regularised logistic regression (intercept not penalised)."""
-    xb = np.c_[x, np.ones(len(x))]
+    # Fit on standardised features so the penalty does not depend on a feature's units (raw CSLS values
+    # span ~0.1, chrF ~0.5), then fold the scaling back into the returned weights.
+    mu, sd = x.mean(axis=0), x.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    xb = np.c_[(x - mu) / sd, np.ones(len(x))]
     w = np.zeros(xb.shape[1])
     reg = np.r_[np.full(x.shape[1], l2), 0.0]
     for _ in range(steps):
@@ -40,7 +44,8 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
         grad = xb.T @ (p - y) + reg * w
         hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg)
         w -= np.linalg.solve(hess, grad)
-    return w
+    slopes = w[:-1] / sd
+    return np.r_[slopes, w[-1] - slopes @ mu]
 
 
 def _predict(x: np.ndarray, w: np.ndarray) -> np.ndarray:

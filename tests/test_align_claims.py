@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from align.claims import CALIBRATION, ClaimMatcher, standardised_features
+from align.claims import CALIBRATION, ClaimMatcher
 from translate.errors import InputError
 
 REF = [
@@ -55,14 +55,6 @@ def test_without_translations_falls_back_to_embeddings():
     assert scores.shape == (3, 4)
     assert m.threshold_for(False) == m.threshold_for(has_translations=False)
     assert all(x.translation is None for x in m.match(SRC, REF))
-
-
-def test_standardised_features_are_scale_free():
-    sim = np.random.default_rng(0).uniform(0.8, 0.9, (5, 7))
-    a = standardised_features(sim)
-    b = standardised_features(sim * 10 + 3)
-    assert all(np.allclose(x, y) for x, y in zip(a, b))
-    assert len(CALIBRATION["hybrid"]) == 2 * len(a) + 1
 
 
 def test_bad_inputs():
