@@ -479,6 +479,7 @@ def test_cache_command_on_a_locked_database(isolated, monkeypatch, command):
 # --- the Python API raises the library's errors, never a bare exception from a dependency ---------------------
 
 
+@pytest.mark.filterwarnings("ignore::translate.translator.RandomModelWarning")
 def test_python_api_raises_xling_errors(tmp_path, isolated, tiny_marian_dir):
     from translate.errors import ModelNotFoundError, XlingError
     from translate.prepare import load_documents, prepare_text
