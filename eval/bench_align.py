@@ -71,13 +71,17 @@ def _blocks(folder: Path) -> list[tuple[list[str], list[str], list[str]]]:
         if len(cur[0]) >= 10:
             blocks.append(cur)
             cur = ([], [], [])
+    if cur[0] or cur[1]:
+        blocks.append(cur)
     return blocks
 
 
 def long_pair(folder: Path, n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
     """Two parallel documents of about n source sentences: shuffled repeats of the dev article's blocks."""
     rng = random.Random(seed)
-    blocks = _blocks(folder)
+    blocks = [b for b in _blocks(folder) if b[0]]
+    if not blocks:
+        raise InputError(f"The gold alignment in {folder} has no source sentences to build documents from.")
     src: list[str] = []
     tgt: list[str] = []
     mt: list[str] = []
