@@ -244,9 +244,7 @@ def _topk_pairs(ps: PairScorer, k: int) -> tuple[np.ndarray, np.ndarray, np.ndar
     i_out, j_out, s_out = [], [], []
     for start in range(0, n, 512):
         rows = np.arange(start, min(start + 512, n))
-        i = np.repeat(rows, m)
-        j = np.tile(np.arange(m), len(rows))
-        sc = ps.pairs(i, j).reshape(len(rows), m)
+        sc = ps.rows(start, start + len(rows))
         top = np.argpartition(sc, m - kk, axis=1)[:, -kk:]
         i_out.append(np.repeat(rows, kk))
         j_out.append(top.ravel())

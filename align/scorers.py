@@ -68,6 +68,12 @@ class PairScorer(ABC):
         one = np.ones_like(i)
         return self.beads(i, one, j, one)
 
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Calibrated single-pair scores of source sentences start..stop-1 against every target sentence."""
+        i = np.repeat(np.arange(start, stop), self.n_tgt)
+        j = np.tile(np.arange(self.n_tgt), stop - start)
+        return self.pairs(i, j).reshape(stop - start, self.n_tgt)
+
     def matrix(self) -> np.ndarray:
         """All n_src x n_tgt calibrated single-pair scores (for short documents)."""
         i, j = np.meshgrid(np.arange(self.n_src), np.arange(self.n_tgt), indexing="ij")
@@ -219,6 +225,12 @@ class _EmbeddingPairs(PairScorer):
     def beads(self, s0, sl, t0, tl) -> np.ndarray:
         """Logistic map of the margin."""
         return _sigmoid((self.margins(s0, sl, t0, tl) - self.cfg.center) / self.cfg.scale)
+
+    def rows(self, start: int, stop: int) -> np.ndarray:
+        """Single-pair scores of a block of source rows by one matrix product (the anchor search's hot path)."""
+        cos = (self.src_vec[start:stop] @ self.tgt_vec.T).astype(np.float64)
+        norm = (self.src_knn[start:stop, None] + self.tgt_knn[None, :]) / 2
+        return _sigmoid((cos / np.maximum(norm, 1e-6) - self.cfg.center) / self.cfg.scale)
 
 
 # --- lexical --------------------------------------------------------------------------------------
