@@ -11,7 +11,7 @@ class Sentence:
 
     doc_id: str
     index: int  # 0-based among the kept sentences of the document
-    paragraph: int  # 0-based paragraph (non-empty line block) of the original
+    paragraph: int  # 0-based paragraph of the original: a non-blank line, or a hard-wrapped block joined; dropped ones count
     start: int  # character offset into Document.text
     end: int
     text: str  # the sentence as translated and aligned (normalised, e.g. Persian yeh/kaf)
