@@ -100,12 +100,7 @@ def _register() -> None:
         ("xling.commands.cache_cmd", ["cache"]),
         ("xling.commands.prepare_cmd", ["prepare"]),
     ]:
-        try:
-            mod = import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue  # a command not built yet
+        mod = import_module(module)
         for name in names:
             main.add_command(getattr(mod, name))
 
