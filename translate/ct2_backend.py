@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from translate.errors import InputError, ModelNotFoundError, XlingError
-from translate.hf_backend import INPUT_TOKEN_CAP, input_token_limit, output_budget
+from translate.hf_backend import INPUT_TOKEN_CAP, input_token_limit, output_budget, token_counts
 
 CPU_QUANTIZATION = "int8"
 CUDA_QUANTIZATION = "int8_float16"
@@ -211,9 +211,7 @@ class CT2Backend:
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """The number of input tokens (special tokens included) of each text."""
-        if not texts:
-            return []
-        return [len(ids) for ids in self.tokenizer(list(texts), truncation=False)["input_ids"]]
+        return token_counts(self.tokenizer, texts)
 
     def generate_ids(self, texts: list[str], beam: int = 4, max_new_tokens: int = 512, min_new_tokens: int = 0,
                      eos_at_limit: bool | None = None) -> list[list[int]]:

@@ -15,6 +15,15 @@ INPUT_TOKEN_CAP = 512
 OUTPUT_RATIO, OUTPUT_SLACK = 2, 16
 
 
+def token_counts(tokenizer: object, texts: list[str]) -> list[int]:
+    """The number of input tokens (special tokens included) of each text under `tokenizer`."""
+    if not texts:
+        return []
+    # verbose=False: counting an over-long sentence (to split it) is expected, not worth a warning.
+    encoded = tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
+    return [len(ids) for ids in encoded]
+
+
 def input_token_limit(tokenizer: object, positions: int | None) -> int:
     """The most tokens (specials included) one input may have: tokenizer and position limits, capped."""
     limits = [INPUT_TOKEN_CAP]
@@ -97,11 +106,7 @@ class HFBackend:
 
     def count_tokens(self, texts: list[str]) -> list[int]:
         """The number of input tokens (special tokens included) of each text."""
-        if not texts:
-            return []
-        # verbose=False: counting an over-long sentence (to split it) is expected, not worth a warning.
-        encoded = self.tokenizer(list(texts), add_special_tokens=True, truncation=False, verbose=False)["input_ids"]
-        return [len(ids) for ids in encoded]
+        return token_counts(self.tokenizer, texts)
 
     def translate_batch(self, texts: list[str], beam: int = 4, max_length: int = 512) -> list[str]:
         """Translate one batch with beam search (deterministic: no sampling); one output per input."""
