@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from translate.errors import InputError
+from translate.reading import read_text
 
 Bead = tuple[list[int], list[int]]
 _Key = tuple[tuple[int, ...], tuple[int, ...]]
@@ -37,10 +38,7 @@ def parse_bead(line: str) -> Bead:
 def read_ladder(path: str | Path) -> list[Bead]:
     """Read a ladder file (one `[i, j]:[k]` bead per line, 0-based; blank lines ignored)."""
     p = Path(path)
-    try:
-        lines = p.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"Cannot read alignment file {p}: {exc.strerror or exc}.") from None
+    lines = read_text(p, article=False).splitlines()
     beads = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -95,7 +93,7 @@ def align_counts(pred: Iterable[Sequence[Sequence[int]]], gold: Iterable[Sequenc
             "r_strict": r_strict, "r_lax": r_lax, "r_total": r_total}
 
 
-def _prf(hit_p: int, total_p: int, hit_r: int, total_r: int) -> dict[str, float]:
+def prf(hit_p: int, total_p: int, hit_r: int, total_r: int) -> dict[str, float]:
     """Precision, recall and F1 from counts; 0.0 where a denominator is zero."""
     precision = hit_p / total_p if total_p else 0.0
     recall = hit_r / total_r if total_r else 0.0
@@ -107,8 +105,8 @@ def scores_from_counts(counts: dict[str, int]) -> dict[str, dict[str, float]]:
     """Strict and lax P/R/F1 from (summed) counts."""
     c = counts
     return {
-        "strict": _prf(c["p_strict"], c["p_total"], c["r_strict"], c["r_total"]),
-        "lax": _prf(c["p_lax"], c["p_total"], c["r_lax"], c["r_total"]),
+        "strict": prf(c["p_strict"], c["p_total"], c["r_strict"], c["r_total"]),
+        "lax": prf(c["p_lax"], c["p_total"], c["r_lax"], c["r_total"]),
     }
 
 

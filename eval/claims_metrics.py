@@ -15,7 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from eval.align_metrics import prf
 from translate.errors import InputError
+from translate.reading import read_text
 
 _GOLD_FIELDS = ("source", "source_span", "reference_span")
 _MATCH_FIELDS = ("source", "source_text", "reference_text")
@@ -57,12 +59,7 @@ def normalize(text: str) -> str:
 
 def _read_jsonl(path: str | Path, required: Sequence[str], what: str) -> list[dict]:
     """Parse a JSON-lines file whose objects must carry `required` string fields; InputError names the bad line."""
-    try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InputError(f"Cannot read {what} {path}: {exc.strerror or exc}.") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{what.capitalize()} {path} is not UTF-8 text.") from None
+    lines = read_text(path, article=False).splitlines()
     rows = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
@@ -138,11 +135,9 @@ def check_gold(
 
 
 def _prf(tp_pred: int, n_pred: int, tp_gold: int, n_gold: int) -> dict:
-    """Precision over predictions, recall over gold lines, and their harmonic mean."""
-    p = tp_pred / n_pred if n_pred else 0.0
-    r = tp_gold / n_gold if n_gold else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {"precision": p, "recall": r, "f1": f, "predicted": n_pred, "correct": tp_pred, "gold": n_gold, "found": tp_gold}
+    """Precision over predictions, recall over gold lines, their harmonic mean, and the counts behind them."""
+    return {**prf(tp_pred, n_pred, tp_gold, n_gold),
+            "predicted": n_pred, "correct": tp_pred, "gold": n_gold, "found": tp_gold}
 
 
 def _dedupe(pred: Sequence[PredictedPair]) -> list[PredictedPair]:

@@ -74,10 +74,14 @@ def _refuse_markup(text: str, name: str) -> str:
     return text
 
 
-def read_text(path: str | Path) -> str:
-    """Read a text file (or stdin for "-") and decode it; InputError if it is missing, a folder, or not text."""
+def read_text(path: str | Path, *, article: bool = True) -> str:
+    """Read a text file (or stdin for "-") and decode it; InputError if it is missing, a folder, or not text.
+
+    `article=False` reads a data file (ladder, JSON lines, one segment per line), which may start with markup.
+    """
+    check = _refuse_markup if article else (lambda text, name: text)
     if str(path) == STDIN:
-        return _refuse_markup(decode_bytes(sys.stdin.buffer.read(), "standard input"), "standard input")
+        return check(decode_bytes(sys.stdin.buffer.read(), "standard input"), "standard input")
     p = Path(path)
     if p.is_dir():
         raise InputError(f"{p} is a folder; give a text file, or a folder only where several documents are accepted.")
@@ -87,4 +91,4 @@ def read_text(path: str | Path) -> str:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p} cannot be read ({exc.strerror or exc}).") from None
-    return _refuse_markup(decode_bytes(data, str(p)), str(p))
+    return check(decode_bytes(data, str(p)), str(p))

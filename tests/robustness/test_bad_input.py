@@ -352,7 +352,7 @@ def test_file_name_that_is_not_utf8(tmp_path, isolated):
 
 
 @pytest.mark.parametrize("case", ["png-hypothesis", "latin1-reference", "line-mismatch", "bad-ladder",
-                                  "bad-record", "record-without-metrics", "empty-claim", "missing-source"])
+                                  "latin1-ladder", "latin1-matches", "bad-record", "record-without-metrics", "empty-claim", "missing-source"])
 def test_eval_and_find_refuse_bad_files(tmp_path, isolated, case):
     hyp = write(tmp_path, "hyp.txt", "one line\n")
     if case == "png-hypothesis":
@@ -364,6 +364,12 @@ def test_eval_and_find_refuse_bad_files(tmp_path, isolated, case):
     elif case == "bad-ladder":
         ladder = write(tmp_path, "pred.txt", "[0]:[0]\ngarbage\n")
         args, needle = ["eval", "align", ladder, ladder], "line 2"
+    elif case == "latin1-ladder":
+        ladder = write(tmp_path, "gold.txt", "[0]:[0]\n# caf\xe9\n".encode("latin-1"))
+        args, needle = ["eval", "align", ladder, ladder], "gold.txt"
+    elif case == "latin1-matches":
+        matches = write(tmp_path, "m.jsonl", '{"source": "caf\xe9"}\n'.encode("latin-1"))
+        args, needle = ["eval", "claims", matches, matches, "-r", SEED_EN], "m.jsonl"
     elif case == "bad-record":
         record = write(tmp_path, "a.json", "{not json")
         args, needle = ["eval", "compare", record, record], "a.json"
