@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
-from align.lexical import ProfileCache, chrf
+from align.lexical import SpanProfiles, chrf
 from translate.errors import InputError
 
 SIMILARITIES = ("hybrid", "embedding", "lexical")
@@ -73,6 +73,12 @@ class PairScorer(ABC):
         i = np.repeat(np.arange(start, stop), self.n_tgt)
         j = np.tile(np.arange(self.n_tgt), stop - start)
         return self.pairs(i, j).reshape(stop - start, self.n_tgt)
+
+    def local_scores(self, i0: int, i1: int, j0: int, j1: int) -> np.ndarray:
+        """Single-pair scores of the block [i0, i1) x [j0, j1), neighbourhoods taken inside the block where
+        the scorer has them (the aligner's gap search); by default the ordinary scores."""
+        i, j = np.meshgrid(np.arange(i0, i1), np.arange(j0, j1), indexing="ij")
+        return self.pairs(i.ravel(), j.ravel()).reshape(i1 - i0, j1 - j0)
 
     def matrix(self) -> np.ndarray:
         """All n_src x n_tgt calibrated single-pair scores (for short documents)."""
@@ -232,6 +238,12 @@ class _EmbeddingPairs(PairScorer):
         norm = (self.src_knn[start:stop, None] + self.tgt_knn[None, :]) / 2
         return _sigmoid((cos / np.maximum(norm, 1e-6) - self.cfg.center) / self.cfg.scale)
 
+    def local_scores(self, i0: int, i1: int, j0: int, j1: int) -> np.ndarray:
+        """Scores of a block with k-NN neighbourhoods computed inside it."""
+        cos = (self.src_vec[i0:i1] @ self.tgt_vec[j0:j1].T).astype(np.float64)
+        norm = (_knn_means(cos, self.cfg.k)[:, None] + _knn_means(cos.T, self.cfg.k)[None, :]) / 2
+        return _sigmoid((cos / np.maximum(norm, 1e-6) - self.cfg.center) / self.cfg.scale)
+
 
 # --- lexical --------------------------------------------------------------------------------------
 
@@ -248,7 +260,6 @@ class LexicalScorer(Scorer):
 
     def __init__(self, k: int = K_NEIGHBOURS, center: float = 0.9, scale: float = 0.15) -> None:
         self.k, self.center, self.scale = k, center, scale
-        self.profiles = ProfileCache()
 
     def signature(self) -> str:
         """Metric, neighbourhood size and calibration."""
@@ -264,8 +275,9 @@ class LexicalScorer(Scorer):
 
 class _LexicalPairs(PairScorer):
     def __init__(self, cfg: LexicalScorer, hyp: list[str], tgt: list[str], candidates) -> None:
-        self.cfg, self.hyp, self.tgt = cfg, hyp, tgt
+        self.cfg = cfg
         self.n_src, self.n_tgt = len(hyp), len(tgt)
+        self._hyp, self._tgt = SpanProfiles(hyp), SpanProfiles(tgt)
         self.src_knn, self.tgt_knn = self._neighbourhoods(candidates)
         self._src_knn_prefix, self._tgt_knn_prefix = _prefix(self.src_knn), _prefix(self.tgt_knn)
 
@@ -277,7 +289,9 @@ class _LexicalPairs(PairScorer):
         else:
             i, j = (np.asarray(a, dtype=np.int64) for a in candidates)
         one = np.ones_like(i)
-        vals = self.chrf(i, one, j, one)
+        # In chunks, so span profiles the scan has moved past are dropped (candidates come sorted by row).
+        vals = np.concatenate([self.chrf(i[c:c + _CHUNK], one[c:c + _CHUNK], j[c:c + _CHUNK], one[c:c + _CHUNK])
+                               for c in range(0, len(i), _CHUNK)] or [np.zeros(0)])
         return self._topk_mean(i, vals, self.n_src), self._topk_mean(j, vals, self.n_tgt)
 
     def _topk_mean(self, keys: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
@@ -297,14 +311,13 @@ class _LexicalPairs(PairScorer):
 
     def chrf(self, s0, sl, t0, tl) -> np.ndarray:
         """Raw chrF in [0, 1] of translated source spans against target spans."""
-        get = self.cfg.profiles.get
+        hyp, tgt = self._hyp.get, self._tgt.get
         out = np.empty(len(s0))
-        hyp_cache: dict[tuple[int, int], object] = {}
         for n, (a, la, b, lb) in enumerate(zip(s0.tolist(), sl.tolist(), t0.tolist(), tl.tolist())):
-            hp = hyp_cache.get((a, la))
-            if hp is None:
-                hp = hyp_cache[(a, la)] = get(self.hyp[a] if la == 1 else " ".join(self.hyp[a:a + la]))
-            out[n] = chrf(hp, get(self.tgt[b] if lb == 1 else " ".join(self.tgt[b:b + lb])))
+            out[n] = chrf(hyp(a, la), tgt(b, lb))
+        if len(s0):  # the DP asks row by row; keep a few rows back for spans of up to ~8 sentences
+            self._hyp.forget_before(int(s0.min()) - 8)
+            self._tgt.forget_before(int(t0.min()) - 8)
         return out
 
     def margins(self, s0, sl, t0, tl) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 import sacrebleu
 
 from align.embedders import Embedder, get_embedder
-from align.lexical import char_profile, chrf
+from align.lexical import SpanProfiles, char_profile, chrf
 from align.scorers import EmbeddingScorer, HybridScorer, LexicalScorer, make_scorer
 from translate.errors import InputError
 
@@ -27,6 +27,24 @@ def test_chrf_equals_sacrebleu_sentence_chrf():
     for hyp, ref in pairs:
         expected = metric.sentence_score(hyp, [ref]).score / 100
         assert chrf(char_profile(hyp), char_profile(ref)) == pytest.approx(expected, abs=1e-12), (hyp, ref)
+
+
+def test_span_profiles_equal_the_profile_of_the_joined_text():
+    # Short and empty sentences make n-grams that cross several sentence boundaries; the small vocabulary
+    # repeats n-grams within and across sentences, so repeat indices must restart at each span's start.
+    rng = random.Random(2)
+    texts = [_sentence(rng) for _ in range(60)] + ["", "ab", "c", "der die"]
+    rng.shuffle(texts)
+    spans = SpanProfiles(texts)
+    metric = sacrebleu.CHRF()
+    for start in range(len(texts)):
+        for length in range(1, min(5, len(texts) - start) + 1):
+            joined = " ".join(texts[start:start + length])
+            assert spans.get(start, length) == char_profile(joined), (start, length)
+            other = texts[(start * 7) % len(texts)]
+            expected = metric.sentence_score(joined, [other]).score / 100
+            assert chrf(spans.profile(start, length), char_profile(other)) == pytest.approx(expected, abs=1e-12)
+        spans.forget_before(start - 8)
 
 
 class BagOfWords(Embedder):
