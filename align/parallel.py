@@ -21,6 +21,10 @@ import numpy as np
 from align.scorers import HybridScorer, LexicalScorer, PairScorer, Scorer, _check_translations, _logit, make_scorer
 from translate.errors import InputError
 
+# Gap filling (ParallelAligner._fill_gaps): rounds, and the largest gap searched (cells of one score block).
+_GAP_ROUNDS = 6
+_MAX_GAP_CELLS = 2048 * 2048
+
 DEFAULT_BEADS: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1),
 )
@@ -142,7 +146,38 @@ class ParallelAligner:
             ps = finder.prepare(src, tgt, src_translations if finder.needs_translations else None)
             i_all, j_all, scores = _topk_pairs(ps, self.anchor_k)
         keep = scores > 0.5
-        return _best_chain(i_all[keep], j_all[keep], scores[keep])
+        chain = _best_chain(i_all[keep], j_all[keep], scores[keep])
+        # The lexical search is already local (a diagonal band), and chrF over whole gaps would cost N x M.
+        return chain if isinstance(finder, LexicalScorer) else self._fill_gaps(ps, chain, n, m)
+
+    def _fill_gaps(self, ps: PairScorer, chain: np.ndarray, n: int, m: int) -> np.ndarray:
+        """More anchors inside wide gaps of the chain, searched with neighbourhoods local to each gap.
+
+        A sentence that recurs across the document (a repeated caption, a boilerplate line, a quoted
+        paragraph) has its own copies as global nearest neighbours, so its margin sits near 1 and it rarely
+        becomes an anchor; long stretches then lack anchors and the band grows wide (slow, and the DP may
+        wander). Inside a gap the copies are mostly out of view: a mutual best pair there is a safe anchor.
+        Repeats until no gap gains anchors; gaps larger than _MAX_GAP_CELLS are left to the band.
+        """
+        for _ in range(_GAP_ROUNDS):
+            pts = np.vstack([[[-1, -1]], chain.reshape(-1, 2), [[n, m]]])
+            found = []
+            for (i0, j0), (i1, j1) in zip(pts[:-1].tolist(), pts[1:].tolist()):
+                rows, cols = i1 - i0 - 1, j1 - j0 - 1
+                if min(rows, cols) < 1 or max(rows, cols) <= 2 * self.window or rows * cols > _MAX_GAP_CELLS:
+                    continue
+                sc = ps.local_scores(i0 + 1, i1, j0 + 1, j1)
+                best_j, best_i = sc.argmax(axis=1), sc.argmax(axis=0)
+                r = np.arange(rows)
+                s = sc[r, best_j]
+                keep = (best_i[best_j] == r) & (s > 0.5)
+                if keep.any():
+                    found.append(_best_chain(r[keep] + i0 + 1, best_j[keep] + j0 + 1, s[keep]))
+            if not found:
+                break
+            chain = np.concatenate([chain.reshape(-1, 2)] + found)
+            chain = chain[np.argsort(chain[:, 0], kind="stable")]
+        return chain
 
     # --- pass 2 -----------------------------------------------------------------------------------
 

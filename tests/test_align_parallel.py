@@ -7,7 +7,8 @@ import pytest
 
 from align.formats import format_beads
 from align.parallel import Bead, ParallelAligner, _best_chain
-from align.scorers import PairScorer, Scorer
+from align.embedders import Embedder
+from align.scorers import EmbeddingScorer, PairScorer, Scorer
 from eval.align_metrics import parse_bead
 from translate.errors import InputError
 
@@ -93,6 +94,43 @@ def test_narrow_window_still_covers_a_long_gap():
     beads = _align(src, tgt, window=2)
     _covers(beads, 10, 22)
     assert ([5], [17]) in beads and ([4], [4]) in beads
+
+
+class _OneHotWords(Embedder):
+    """A fake embedder: one dimension per word, so sentences sharing no word are orthogonal."""
+
+    name = "onehot"
+
+    def _encode(self, texts):
+        vocab = {w: k for k, w in enumerate(sorted({w for t in texts for w in t.split()}))}
+        out = np.full((len(texts), len(vocab) + 1), 0.05, dtype=np.float32)
+        for r, t in enumerate(texts):
+            for w in t.split():
+                out[r, vocab[w]] += 1.0
+        return out
+
+
+def test_repeated_blocks_still_get_anchors():
+    # Six blocks recur five times in a shuffled order, with a unique line after every fourth block: every
+    # block sentence has four exact copies elsewhere, so its global margin is ~1 and only the unique lines
+    # become global anchors; the gap search must find the rest locally.
+    rng = np.random.default_rng(0)
+    blocks = [[f"b{b}s{k} b{b}w{k}" for k in range(5)] for b in range(6)]
+    order = np.concatenate([rng.permutation(6) for _ in range(5)])
+    doc = []
+    for n, b in enumerate(order):
+        doc += blocks[b] + ([f"unique{n} line{n}"] if n % 4 == 3 else [])
+    aligner = ParallelAligner(scorer=EmbeddingScorer(_OneHotWords()), window=4)
+    scorer = aligner._scorer(False)
+
+    def widest_gap(anchors):
+        return int(np.diff(np.r_[-1, anchors[:, 0], len(doc)]).max()) - 1
+
+    global_only = ParallelAligner(scorer=scorer, window=len(doc))  # no gap is wider than twice its window
+    assert widest_gap(global_only._anchors(scorer, doc, doc, None)) > 2 * aligner.window
+    anchors = aligner._anchors(scorer, doc, doc, None)
+    assert widest_gap(anchors) <= 2 * aligner.window and all(i == j for i, j in anchors.tolist())
+    assert [(b.src, b.tgt) for b in aligner.align(doc, doc)] == [((k,), (k,)) for k in range(len(doc))]
 
 
 def test_empty_and_tiny_inputs():
