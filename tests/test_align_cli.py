@@ -45,6 +45,21 @@ def test_parallel_jsonl_embedding(files):
     assert rows[0]["src_text"] == DE[0] and 0 <= rows[0]["score"] <= 1
 
 
+def test_concat_spans_embed_the_joined_text(tmp_path):
+    de, fr = tmp_path / "two.de", tmp_path / "one.fr"
+    de.write_text("Der Hund schläft.\nEr liegt im Garten unter dem Apfelbaum.\nMorgen regnet es in Berlin.\n",
+                  encoding="utf-8")
+    fr.write_text("Le chien dort dans le jardin, sous le pommier.\nDemain il pleut à Berlin.\n", encoding="utf-8")
+    scores = {}
+    for spans in ("mean", "concat"):
+        res = _run("align", str(de), str(fr), "--segmented", "--similarity", "embedding", "--spans", spans,
+                   "--format", "jsonl")
+        rows = [json.loads(line) for line in res.output.splitlines()]
+        assert [(r["src"], r["tgt"]) for r in rows] == [([0, 1], [0]), ([2], [1])]
+        scores[spans] = rows[0]["score"]
+    assert scores["mean"] != scores["concat"]  # the 2-1 bead was scored from a different vector
+
+
 def test_claims_tsv(files):
     res = _run("align", str(files["de"]), str(files["fr"]), "--segmented", "--mode", "claims", "--format", "tsv",
                "--src-translation", str(files["mt"]), "--threshold", "0")

