@@ -238,3 +238,15 @@ def test_find_without_translations_says_so(seeds_dir, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Translations unavailable" in result.stderr
     assert "Gemeinschaft" in result.stdout
+
+
+def test_a_failed_write_keeps_the_previous_outputs(translated_run, tmp_path):
+    result, _ = translated_run
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "matches.jsonl").write_text("previous run\n", encoding="utf-8")
+    (out / "report.html").mkdir()  # a folder where the report should go: the write must fail
+    with pytest.raises(InputError, match="is a folder"):
+        result.write(out)
+    assert (out / "matches.jsonl").read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in out.iterdir()) == ["matches.jsonl", "report.html"]  # no temporary files left

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import stat
 import sys
 import types
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from translate.atomic import write_text_atomic
+from translate.atomic import atomic_open
 from translate.document import Document
 from translate.errors import InputError, XlingError
 
@@ -170,8 +172,15 @@ class CompareResult:
             "dropped": (out / "dropped.jsonl", _jsonl(self.dropped)),
             "report": (out / "report.html", render_report(self)),
         }
-        for path, text in files.values():
-            write_text_atomic(path, text)
+        # All four are written and synced before any is renamed into place, so a failure (disk full, a folder
+        # where a file should be) leaves the previous run's set untouched rather than a mix of old and new.
+        with contextlib.ExitStack() as stack:
+            for path, text in files.values():
+                fh = stack.enter_context(atomic_open(path, "w"))
+                fh.write(text)
+                fh.flush()
+                if stat.S_ISREG(os.fstat(fh.fileno()).st_mode):  # a device (-> /dev/null) cannot be synced
+                    os.fsync(fh.fileno())
         return {k: p for k, (p, _) in files.items()}
 
 
