@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from align.claims import CALIBRATION, ClaimMatcher
+from align.claims import CALIBRATION, ClaimMatcher, tfidf_cosine
 from translate.errors import InputError
 
 REF = [
@@ -67,3 +67,16 @@ def test_bad_inputs():
     m = ClaimMatcher(similarity="embedding")
     assert m.match([], REF) == [] and m.match(SRC, []) == []
     assert m.candidate_scores(SRC[:1], REF[:1]).shape == (1, 1)
+
+
+def test_tfidf_cosine_weighs_rare_shared_words_more():
+    # Each source sentence shares one word with one reference sentence: "Havana" is in two of the six
+    # sentences, "China" in four. Without IDF both pairs would score 0.5.
+    src = ["HAVANA alpha", "China beta"]
+    ref = ["Havana gamma", "China delta", "China epsilon", "China zeta", ""]
+    sim = tfidf_cosine(src, ref)
+    assert sim.shape == (2, 5)
+    assert sim[0, 0] > sim[1, 1] > 0.0
+    assert sim[0, 1] == 0.0 and (sim[:, 4] == 0.0).all()  # nothing shared, and an empty sentence
+    assert np.isclose(tfidf_cosine(["a b b"], ["B a b"])[0, 0], 1.0)
+    assert tfidf_cosine([], ref).shape == (0, 5)
