@@ -126,6 +126,7 @@ def test_missing_weights_exit_cleanly(seeds_dir, tmp_path):
     assert "xling models pull de-en" in res.stderr
     assert str(tmp_path / "hf" / "hub") in res.stderr
     assert res.stdout == ""
+    assert "translating" not in res.stderr  # the model loads before any progress bar is drawn
 
 
 def test_default_model_found_in_hf_cache(tiny_marian_dir, seeds_dir, tmp_path):

@@ -16,10 +16,14 @@ BACKENDS = ["auto", "hf", "ct2"]
 class _Translators:
     """One Translator per source language, loaded on first use (a folder may mix German and Persian)."""
 
-    def __init__(self, options: dict, progress) -> None:
+    def __init__(self, options: dict) -> None:
         self.options = options
-        self.progress = progress
         self.loaded: dict[str, object] = {}
+
+    def report_to(self, progress) -> None:
+        """Send every translator's progress to one bar."""
+        for tr in self.loaded.values():
+            tr.progress = progress
 
     def get(self, lang: str):
         """The translator for `lang`, loading it (and saying which backend it chose) the first time."""
@@ -28,7 +32,7 @@ class _Translators:
 
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always", RandomModelWarning)
-                tr = Translator(source=lang, progress=self.progress, **self.options)
+                tr = Translator(source=lang, **self.options)
             for w in caught:
                 click.echo(f"WARNING: {w.message}", err=True)
             click.echo(f"backend: {tr.backend_name}", err=True)
@@ -135,14 +139,18 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
 
         cache = TranslationCache()
     bar = None
-    if not quiet:
-        from tqdm import tqdm
-
-        bar = tqdm(total=sum(len(d) for d in todo if not _passes_through(d, target_lang)), unit="sent",
-                   desc="translating", file=sys.stderr, dynamic_ncols=True)
     translators = _Translators(dict(target=target_lang, model=model, backend=backend, device=device, beam=beam,
-                                    batch_size=batch_size, max_length=max_length, cache=cache), bar)
+                                    batch_size=batch_size, max_length=max_length, cache=cache))
     try:
+        # Models load before the bar appears, so a missing-weights message is not printed under an empty bar.
+        for lang in dict.fromkeys(d.lang for d in todo if not _passes_through(d, target_lang)):
+            translators.get(lang)
+        if not quiet:
+            from tqdm import tqdm
+
+            bar = tqdm(total=sum(len(d) for d in todo if not _passes_through(d, target_lang)), unit="sent",
+                       desc="translating", file=sys.stderr, dynamic_ncols=True)
+            translators.report_to(bar)
         for doc in todo:
             if _passes_through(doc, target_lang):
                 click.echo(f"{doc.doc_id}: language {doc.lang!r}, {len(doc)} sentences written unchanged "
