@@ -77,13 +77,15 @@ def load_backend(name: str, model_dir: str | Path, kind: str, device: str = "aut
             except BackendUnavailable as exc:
                 reasons.append(f"{candidate}: {exc}")
                 print(f"backend {candidate} unavailable ({exc}); trying the next one", file=sys.stderr)
-        raise InputError(f"no backend can run the model in {model_dir} ({'; '.join(reasons)}).")
+        raise XlingError(f"no backend can run the model in {model_dir} ({'; '.join(reasons)}).")
     if name not in BACKENDS:
         raise InputError(f"unknown backend {name!r}; choose one of {', '.join(backend_names())}.")
     try:
         return _load(name, Path(model_dir), kind, device, opts)
     except BackendUnavailable as exc:
-        raise InputError(f"the {name} backend cannot run the model in {model_dir}: {exc}.") from None
+        # A runtime failure (exit 1) like the hf backend's "cannot load the model": the model folder may be
+        # damaged, or this backend may not support its architecture; the command line itself was valid.
+        raise XlingError(f"the {name} backend cannot run the model in {model_dir}: {exc}.") from None
 
 
 def _load(name: str, model_dir: Path, kind: str, device: str, opts: dict) -> Backend:

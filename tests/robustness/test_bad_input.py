@@ -277,8 +277,9 @@ def test_model_folder_with_a_missing_file(tmp_path, isolated, tiny_marian_dir, r
     assert not out.exists()
 
 
+@pytest.mark.parametrize("backend", ["auto", "ct2"])
 @pytest.mark.parametrize("damage", ["truncated-weights", "garbage-weights", "bad-config", "bad-tokenizer"])
-def test_model_folder_with_damaged_files(tmp_path, isolated, tiny_marian_dir, damage):
+def test_model_folder_with_damaged_files(tmp_path, isolated, tiny_marian_dir, damage, backend):
     model = tmp_path / "model"
     shutil.copytree(tiny_marian_dir, model)
     if damage == "truncated-weights":
@@ -291,8 +292,8 @@ def test_model_folder_with_damaged_files(tmp_path, isolated, tiny_marian_dir, da
     else:
         (model / "source.spm").write_bytes(b"not a sentencepiece model")
     out = tmp_path / "o.txt"
-    res = run_cli("translate", SEED_DE, "-m", model, "-q", "-o", out)
-    code = 2 if damage == "bad-config" else 1
+    res = run_cli("translate", SEED_DE, "-m", model, "-q", "--backend", backend, "-o", out)
+    code = 2 if damage == "bad-config" else 1  # an unreadable config.json is named like any unreadable input
     assert_clean_error(res, code, str(model))
     assert not out.exists()
 
