@@ -191,6 +191,13 @@ def test_persian_punctuation(docs):
     assert all(t.endswith((".", "؟", "!")) for t in texts[1:])
     q = "آیا این درست است؟ کوبا اولین کشور است."
     assert [q[a:b] for a, b in split_sentences(q, "fa")] == ["آیا این درست است؟", "کوبا اولین کشور است."]
+    # A quotation that ends a sentence ends it here too (pysbd alone keeps the next sentence attached).
+    q = "وزیر گفت: «ما آماده همکاری هستیم.» سپس جلسه به پایان رسید."
+    assert [q[a:b] for a, b in split_sentences(q, "fa")] == ["وزیر گفت: «ما آماده همکاری هستیم.»",
+                                                            "سپس جلسه به پایان رسید."]
+    # ...but not where the text goes on in lowercase after the quote.
+    q = "« C'est fini. » a-t-il dit. Puis il est parti."
+    assert [q[a:b] for a, b in split_sentences(q, "fr")] == ["« C'est fini. » a-t-il dit.", "Puis il est parti."]
 
 
 def test_seed_sentence_counts(docs):

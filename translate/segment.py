@@ -22,6 +22,9 @@ _FALLBACK_CUT = re.compile(
     rf"(?<=[{re.escape(_END_PUNCT)}])[{re.escape(_CLOSERS)}]*\s+|(?<=[。！？])[{re.escape(_CLOSERS)}]*(?!\s)"
 )
 _WORDLIKE = re.compile(r"[^\W_]")
+# pysbd does not cut after a quotation that ends a sentence in some languages (Persian «… است.» سپس …): a final
+# punctuation mark, closing quotes, whitespace, then a letter that is not lowercase ("…?“ fragte sie" goes on).
+_QUOTE_END_CUT = re.compile(rf"[{re.escape(_END_PUNCT)}]\s?[»”\"’']+\s+(?=[^\W\d_])")
 # German determiners and contractions before an ordinal ("am V. Ministerforum", "der 2. Weltkrieg"); prepositions
 # such as "bis" are left out because "bis 3." can end a sentence.
 _ORDINAL_END = re.compile(
@@ -135,6 +138,7 @@ def _raw_starts(text: str, lang: str) -> list[int]:
     for i, begin in enumerate(cuts):
         end = cuts[i + 1] if i + 1 < len(cuts) else len(text)
         starts.extend(begin + s for s in _pysbd_starts(text[begin:end], lang))
+    starts.extend(m.end() for m in _QUOTE_END_CUT.finditer(text) if not text[m.end()].islower())
     return sorted(set(starts))
 
 
