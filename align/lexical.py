@@ -56,6 +56,7 @@ class SpanProfiles:
         self._runs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._keys: dict[int, np.ndarray] = {}
         self._cache: dict[tuple[int, int], CharProfile] = {}
+        self._prune_at = _CACHE_SPANS
 
     def get(self, start: int, length: int = 1) -> CharProfile:
         """`profile`, cached until `forget_before` passes the span."""
@@ -67,8 +68,11 @@ class SpanProfiles:
     def forget_before(self, start: int) -> None:
         """Drop cached spans that begin before `start`, once the cache is large: the aligner moves forward
         through the document, and a profile of a long span takes ~100 KB."""
-        if len(self._cache) > _CACHE_SPANS:
+        if len(self._cache) > self._prune_at:
             self._cache = {key: prof for key, prof in self._cache.items() if key[0] >= start}
+            # Pruning again only after as many new spans as the limit keeps its cost linear even when many
+            # spans survive (a wide band).
+            self._prune_at = len(self._cache) + _CACHE_SPANS
 
     def _rank(self, n: int, back: int) -> np.ndarray:
         """Per position, how many earlier occurrences its n-gram has since the start of the sentence `back`
