@@ -48,11 +48,9 @@ class SpanProfiles:
         codes = np.frombuffer("".join(lines).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) * _SPREAD
         self._sentence = np.repeat(np.arange(len(lines)), lengths)  # the sentence of each character
         # hashes[n-1][p]: the n-gram starting at character p (p + n <= total length).
-        self._hashes: list[np.ndarray] = []
-        h = codes
-        for n in range(1, order + 1):
-            h = codes if n == 1 else h[:-1] * _ROLL + codes[n - 1:]
-            self._hashes.append(h)
+        self._hashes: list[np.ndarray] = [codes]
+        for n in range(2, order + 1):
+            self._hashes.append(self._hashes[-1][:-1] * _ROLL + codes[n - 1:])
         self._runs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._keys: dict[int, np.ndarray] = {}
         self._cache: dict[tuple[int, int], CharProfile] = {}
