@@ -59,7 +59,7 @@ import numpy as np
 
 from align.clauses import max_pool, units
 from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
-from align.lexical import ProfileCache, chrf
+from align.lexical import ProfileCache, chrf_pairs
 from align.scorers import K_NEIGHBOURS, SIMILARITIES, _check_translations, _sigmoid
 from translate.document import Document
 from translate.errors import InputError
@@ -196,8 +196,10 @@ class ClaimMatcher:
         if similarity == "embedding":
             return [csls(self._embed(src) @ self._embed(ref).T)]
         assert translations is not None
+        hyps = [self._profiles.get(h) for h in translations]
         refs = [self._profiles.get(t) for t in ref]
-        feature = np.array([[chrf(self._profiles.get(h), r) for r in refs] for h in translations])
+        rows, cols = np.divmod(np.arange(len(hyps) * len(refs)), max(len(refs), 1))
+        feature = chrf_pairs(hyps, refs, rows, cols).reshape(len(hyps), len(refs))
         feature = feature + tfidf_cosine(translations, ref)
         if similarity == "hybrid":
             feature = feature + self.clause_similarity(translations, ref)

@@ -213,30 +213,34 @@ class ParallelAligner:
                 cand = prev + self.skip
                 better = cand > row
                 row[better], arg[better], val[better] = cand[better], len(types), 0.0
+            # All bead types of the row are scored in one call (the lexical part runs one batched kernel),
+            # then applied in type order so ties resolve as before.
+            asked = []
             for t, (a, b) in enumerate(types):
                 if i < a:
                     continue
-                ok = js >= b
-                if not ok.any():
-                    continue
-                jj = js[ok]
+                jj = js[js >= b]
                 prev = _gather(best[i - a], lo[i - a], jj - b)
                 live = np.isfinite(prev)
-                if not live.any():
-                    continue
-                jj, prev = jj[live], prev[live]
-                s0 = np.full(len(jj), i - a)
-                score = ps.beads(s0, np.full(len(jj), a), jj - b, np.full(len(jj), b))
-                ls = src_cum[i] - src_cum[i - a]
-                lt = tgt_cum[jj] - tgt_cum[jj - b]
-                lenfac = np.log2(1 + np.minimum(ls, lt) / np.maximum(ls, lt)) ** self.length_weight
-                gain = score if self.value == "prob" else _logit(score)
-                cand = prev + gain * lenfac - self.merge * (a + b - 2)
-                idx = jj - lo[i]
-                better = cand > row[idx]
-                row[idx[better]] = cand[better]
-                arg[idx[better]] = t
-                val[idx[better]] = score[better]
+                if live.any():
+                    asked.append((t, a, b, jj[live], prev[live]))
+            if asked:
+                sizes = [len(q[3]) for q in asked]
+                scores = ps.beads(np.concatenate([np.full(k, i - q[1]) for q, k in zip(asked, sizes)]),
+                                  np.concatenate([np.full(k, q[1]) for q, k in zip(asked, sizes)]),
+                                  np.concatenate([q[3] - q[2] for q in asked]),
+                                  np.concatenate([np.full(k, q[2]) for q, k in zip(asked, sizes)]))
+                for (t, a, b, jj, prev), score in zip(asked, np.split(scores, np.cumsum(sizes)[:-1])):
+                    ls = src_cum[i] - src_cum[i - a]
+                    lt = tgt_cum[jj] - tgt_cum[jj - b]
+                    lenfac = np.log2(1 + np.minimum(ls, lt) / np.maximum(ls, lt)) ** self.length_weight
+                    gain = score if self.value == "prob" else _logit(score)
+                    cand = prev + gain * lenfac - self.merge * (a + b - 2)
+                    idx = jj - lo[i]
+                    better = cand > row[idx]
+                    row[idx[better]] = cand[better]
+                    arg[idx[better]] = t
+                    val[idx[better]] = score[better]
             # Horizontal skips (0-1) chain along the row: best[j] = max_k(row[k] + (j-k)*skip).
             steps = np.arange(width) * self.skip
             chained = np.maximum.accumulate(row - steps) + steps

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
-from align.lexical import SpanProfiles, chrf
+from align.lexical import SpanProfiles, chrf_pairs
 from translate.errors import InputError
 
 SIMILARITIES = ("hybrid", "embedding", "lexical")
@@ -311,13 +311,16 @@ class _LexicalPairs(PairScorer):
 
     def chrf(self, s0, sl, t0, tl) -> np.ndarray:
         """Raw chrF in [0, 1] of translated source spans against target spans."""
-        hyp, tgt = self._hyp.get, self._tgt.get
-        out = np.empty(len(s0))
-        for n, (a, la, b, lb) in enumerate(zip(s0.tolist(), sl.tolist(), t0.tolist(), tl.tolist())):
-            out[n] = chrf(hyp(a, la), tgt(b, lb))
-        if len(s0):  # the DP asks row by row; keep a few rows back for spans of up to ~8 sentences
-            self._hyp.forget_before(int(s0.min()) - 8)
-            self._tgt.forget_before(int(t0.min()) - 8)
+        if not len(s0):
+            return np.zeros(0)
+        src_keys, src_idx = np.unique(np.stack([s0, sl], axis=1), axis=0, return_inverse=True)
+        tgt_keys, tgt_idx = np.unique(np.stack([t0, tl], axis=1), axis=0, return_inverse=True)
+        hyps = [self._hyp.get(a, la) for a, la in src_keys.tolist()]
+        refs = [self._tgt.get(b, lb) for b, lb in tgt_keys.tolist()]
+        out = chrf_pairs(hyps, refs, src_idx.ravel(), tgt_idx.ravel())
+        # The DP asks row by row; keep a few rows back for spans of up to ~8 sentences.
+        self._hyp.forget_before(int(s0.min()) - 8)
+        self._tgt.forget_before(int(t0.min()) - 8)
         return out
 
     def margins(self, s0, sl, t0, tl) -> np.ndarray:

@@ -40,7 +40,7 @@ def test_span_profiles_equal_the_profile_of_the_joined_text():
     for start in range(len(texts)):
         for length in range(1, min(5, len(texts) - start) + 1):
             joined = " ".join(texts[start:start + length])
-            assert spans.get(start, length) == char_profile(joined), (start, length)
+            assert spans.get(start, length).same_as(char_profile(joined)), (start, length)
             other = texts[(start * 7) % len(texts)]
             expected = metric.sentence_score(joined, [other]).score / 100
             assert chrf(spans.profile(start, length), char_profile(other)) == pytest.approx(expected, abs=1e-12)
