@@ -32,6 +32,15 @@ _PAD = np.uint64(np.iinfo(np.uint64).max)
 _CACHE_SPANS = 4096
 
 
+def _compiled(fn):
+    """`fn` compiled by numba, with the machine code cached on disk beside the module (or in the user's
+    cache) so later runs skip the ~1 s compile; where neither is writable, compiled afresh each run."""
+    try:
+        return numba.njit(cache=True)(fn)
+    except RuntimeError:  # numba: "cannot cache function ...: no locator available"
+        return numba.njit(fn)
+
+
 @dataclass(frozen=True, eq=False)
 class CharProfile:
     """Occurrence-indexed n-gram keys of one text: row n-1 of `keys` holds order n's keys sorted, in its
@@ -141,7 +150,7 @@ def chrf(hyp: CharProfile, ref: CharProfile, beta: float = BETA) -> float:
     return float(chrf_pairs([hyp], [ref], np.zeros(1), np.zeros(1), beta)[0])
 
 
-@numba.njit(cache=True)
+@_compiled
 def _repeat_ranks(h, runs, start):  # pragma: no cover - compiled
     """rank[p]: occurrences of h[p] at positions in [start[p], p). `runs` lists positions grouped by hash
     value, ascending within a group; a binary search inside the group keeps long runs (".....") linear-log."""
@@ -162,7 +171,7 @@ def _repeat_ranks(h, runs, start):  # pragma: no cover - compiled
     return rank
 
 
-@numba.njit(cache=True)
+@_compiled
 def _chrf_kernel(flat, starts, widths, counts, hyp_idx, ref_idx, factor):  # pragma: no cover - compiled
     """chrF of each pair from the profiles' sorted key rows (a merge per order), as sacrebleu computes it."""
     out = np.zeros(len(hyp_idx))

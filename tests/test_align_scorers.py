@@ -123,3 +123,21 @@ def test_make_scorer_falls_back_without_translations():
         make_scorer("lexical", emb, has_translations=False)
     with pytest.raises(InputError):
         make_scorer("cosine", emb)
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    # A read-only install and home give numba no cache location; it must compile in memory, not fail to import.
+    import numba
+
+    from align import lexical
+
+    real = numba.njit
+
+    def no_cache(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function 'f': no locator available for file")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", no_cache)
+    doubled = lexical._compiled(lambda x: 2 * x)
+    assert doubled(21) == 42
