@@ -152,7 +152,8 @@ class CT2Backend:
         batch_type: str = "examples",
         cache_root: str | Path | None = None,
     ):
-        """Convert (once) and load `model_dir` ("marian" or "nllb"); `threads` 0 lets CTranslate2 choose."""
+        """Convert (once) and load `model_dir` ("marian" or "nllb"); `threads` 0 means xling's thread count
+        (translate.threads: $XLING_THREADS or the available cores), not CTranslate2's fixed default of 4."""
         try:
             import ctranslate2
         except ImportError as exc:
@@ -160,6 +161,7 @@ class CT2Backend:
         from transformers.utils import logging as hf_logging
 
         from translate.registry import nllb_code
+        from translate.threads import thread_count
 
         hf_logging.disable_progress_bar()
         if kind not in ("marian", "nllb"):
@@ -199,7 +201,7 @@ class CT2Backend:
             kind_, _, index = self.device.partition(":")  # "cuda:1" -> device "cuda", index 1
             self.translator = ctranslate2.Translator(
                 str(self.path), device=kind_, device_index=int(index or 0), compute_type=compute_type,
-                inter_threads=1, intra_threads=threads)
+                inter_threads=1, intra_threads=threads or thread_count())
         except (RuntimeError, ValueError) as exc:
             raise ConversionError(f"CTranslate2 cannot load {self.path}: {_first_line(exc)}") from exc
         self.compute_type = self.translator.compute_type

