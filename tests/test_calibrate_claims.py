@@ -5,8 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from eval.calibrate_claims import (
+    SOURCES,
     SeedMatrices,
+    average_precision,
     mutual_best,
+    per_source_ap,
     row_best,
     row_margin,
     rule_keep,
@@ -46,3 +49,13 @@ def test_watched_index_counts_pairs_across_sources():
     second = SeedMatrices("b", [np.zeros((2, 2))], np.zeros((2, 2)), ["Modell im Süden", "z"], ["r0", "model r1"])
     assert watched_index([first, second], "Modell", "model") == 4 + 0 * 2 + 1
     assert watched_index([first, second], "Modell", "absent") is None
+
+
+def test_per_source_ap_is_not_fooled_by_scales_that_differ_between_sources():
+    # The second source's scores come from a flatter fit: all tiny, yet perfectly ordered within the source.
+    names = np.repeat([SOURCES[0], SOURCES[2]], 4)
+    y = np.array([1, 0, 0, 0, 1, 0, 0, 0])
+    loso = np.array([0.9, 0.5, 0.4, 0.3, 0.02, 0.01, 0.01, 0.005])
+    assert average_precision(loso, y) < 0.8  # pooled: the second true pair ranks below the first source's others
+    assert per_source_ap(loso, y, names) == ("held-out AP per source: 000 1.000 (chance 0.250), "
+                                             "003 1.000 (chance 0.250)")
