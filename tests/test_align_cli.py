@@ -72,6 +72,11 @@ def test_translation_with_wrong_line_count(files):
     res = CliRunner().invoke(main, ["align", str(files["de"]), str(files["fr"]), "--segmented",
                                     "--src-translation", str(files["short"])])
     assert res.exit_code == 2 and "2 lines" in res.output and "3 lines" in res.output
+    assert "--segmented" not in res.output  # already given
+    # Without --segmented the source is re-segmented; a Bleualign-style user is pointed to the flag.
+    res = CliRunner().invoke(main, ["align", str(files["de"]), str(files["fr"]),
+                                    "--src-translation", str(files["short"])])
+    assert res.exit_code == 2 and "add --segmented" in res.output
 
 
 def test_lexical_without_translation_and_ladder_claims(files):

@@ -54,7 +54,8 @@ def align(src, ref, mode, src_translation, similarity, embedder, spans, fmt, seg
         if len(translations) != len(src_doc.sentences):
             raise InputError(
                 f"{src_translation} has {len(translations)} lines but {src} has {len(src_doc.sentences)} "
-                f"{'lines' if segmented else 'prepared sentences'}; the translation needs one line per source sentence.")
+                f"{'lines' if segmented else 'prepared sentences'}; the translation needs one line per source sentence"
+                + ("." if segmented else " (add --segmented if SRC is already one sentence per line)."))
     elif similarity == "lexical":
         raise InputError("--similarity lexical needs --src-translation (a translation of SRC into REF's language).")
 
