@@ -149,6 +149,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sentences", type=int, default=5000, help="source sentences of the --speed documents")
     parser.add_argument("--runs", type=int, default=3, help="repetitions for medians (--speed)")
     args = parser.parse_args(argv)
+    from align.embedders import disable_store
+
+    disable_store()  # timings and throughput must not depend on what earlier runs left in the cache
     try:
         folder = data_dir(args.data)
         settings = {"data": str(folder), "embedder": args.embedder}

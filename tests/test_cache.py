@@ -169,9 +169,9 @@ def test_cli_stats_and_clear(tmp_path, monkeypatch):
     assert figures["models"] == {"Helsinki-NLP--opus-mt-de-en@abc": 2, "facebook--nllb@def": 1}
     assert figures["bytes"] > 0
     res = runner.invoke(main, ["cache", "clear", "--model", "facebook--nllb@def"])
-    assert res.exit_code == 0 and "deleted 1 cached translation" in res.output
+    assert res.exit_code == 0 and "deleted 1 cached entry" in res.output
     res = runner.invoke(main, ["cache", "clear"])
-    assert res.exit_code == 0 and "deleted 2 cached translations" in res.output
+    assert res.exit_code == 0 and "deleted 2 cached entries" in res.output
     with TranslationCache() as c:
         assert c.stats()["entries"] == 0
 

