@@ -1,8 +1,9 @@
 """Fit the calibration of `xling find` scores on hand-labelled claim queries over the seeds; print the constants.
 
 Each query is a short English claim; its positives are the seed sentences (any language) that state it, and a few
-borderline sentences are left out of the fit. The features are those `xling.find.features` computes. The fitted
-weights go into `xling.find.CALIBRATION` by hand, with the leave-one-query-out precision and recall printed here.
+borderline sentences are left out of the fit. The features are those `xling.find.features` computes; cross-lingual
+channels (non-English originals) and same-language ones (English texts and translations) are fitted apart. The
+fitted weights go into `xling.find.CALIBRATION` by hand, with the leave-one-query-out precision and recall printed.
 
     .venv/bin/python -m eval.calibrate_find
 """
@@ -78,30 +79,40 @@ def _pr(p: np.ndarray, y: np.ndarray, t: float) -> tuple[float, float]:
     return tp / max(int(pred.sum()), 1), tp / max(int(y.sum()), 1)
 
 
+def _loqo(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Leave-one-query-out scores: each query's rows scored by weights fitted on the other queries."""
+    held = np.zeros(len(y))
+    for q in np.unique(g):
+        wq, bq = fit_logistic(x[g != q], y[g != q])
+        held[g == q] = 1 / (1 + np.exp(-(x[g == q] @ wq + bq)))
+    return held
+
+
 def main() -> None:
-    """Fit on all queries, report leave-one-query-out P/R per threshold, print the constants."""
+    """Fit each kind of channel on all queries, report leave-one-query-out P/R per threshold, print the constants."""
     from eval.results import write_result
+    from xling.find import _COLUMNS, CALIBRATED
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="seeds")
     args = parser.parse_args()
     x, y, g = dataset(args.seeds)
-    w, b = fit_logistic(x, y)
-    held = np.zeros(len(y))
-    for q in np.unique(g):
-        wq, bq = fit_logistic(x[g != q], y[g != q])
-        held[g == q] = 1 / (1 + np.exp(-(x[g == q] @ wq + bq)))
-    print(f"{len(y)} sentence-query pairs, {int(y.sum())} positive")
-    print("threshold  precision  recall   (leave one query out)")
-    curve = {}
-    for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
-        p, r = _pr(held, y, t)
-        curve[str(t)] = {"precision": p, "recall": r}
-        print(f"{t:9.2f}  {p:9.2f}  {r:6.2f}")
-    consts = {"cosine": round(float(w[0]), 3), "doc_z": round(float(w[1]), 3), "same_lang": round(float(w[2]), 3),
-              "coverage": round(float(w[3]), 3), "intercept": round(b, 3)}
+    consts, curves = {}, {}
+    # Column 2 of the features says whether the channel is in the claim's language; each kind gets its own fit.
+    for kind, rows in (("cross-lingual", x[:, 2] == 0), ("same-language", x[:, 2] > 0)):
+        xs, ys, gs = x[rows][:, _COLUMNS], y[rows], g[rows]
+        w, b = fit_logistic(xs, ys)
+        held = _loqo(xs, ys, gs)
+        print(f"{kind}: {len(ys)} sentence-query pairs, {int(ys.sum())} positive")
+        print("threshold  precision  recall   (leave one query out)")
+        curves[kind] = {}
+        for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
+            p, r = _pr(held, ys, t)
+            curves[kind][str(t)] = {"precision": p, "recall": r}
+            print(f"{t:9.2f}  {p:9.2f}  {r:6.2f}")
+        consts[kind] = {**{name: round(float(v), 3) for name, v in zip(CALIBRATED, w)}, "intercept": round(b, 3)}
     print("CALIBRATION =", consts)
-    write_result("calibrate-find", {"loqo": curve, "n": int(len(y)), "positives": int(y.sum())},
+    write_result("calibrate-find", {"loqo": curves, "n": int(len(y)), "positives": int(y.sum())},
                  {"calibration": consts, "queries": len(LABELS)})
 
 
