@@ -91,7 +91,7 @@ def _loqo(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
 def main() -> None:
     """Fit each kind of channel on all queries, report leave-one-query-out P/R per threshold, print the constants."""
     from eval.results import write_result
-    from xling.find import _COLUMNS, CALIBRATED
+    from xling.find import CALIBRATED, CALIBRATED_COLUMNS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="seeds")
@@ -100,7 +100,7 @@ def main() -> None:
     consts, curves = {}, {}
     # Column 2 of the features says whether the channel is in the claim's language; each kind gets its own fit.
     for kind, rows in (("cross-lingual", x[:, 2] == 0), ("same-language", x[:, 2] > 0)):
-        xs, ys, gs = x[rows][:, _COLUMNS], y[rows], g[rows]
+        xs, ys, gs = x[rows][:, CALIBRATED_COLUMNS], y[rows], g[rows]
         w, b = fit_logistic(xs, ys)
         held = _loqo(xs, ys, gs)
         print(f"{kind}: {len(ys)} sentence-query pairs, {int(ys.sum())} positive")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 # The pipeline needs the claim matcher; until align.claims exists these tests are skipped, not failed.
@@ -255,3 +256,17 @@ def test_a_failed_write_keeps_the_previous_outputs(translated_run, tmp_path):
         result.write(out)
     assert (out / "matches.jsonl").read_text(encoding="utf-8") == "previous run\n"
     assert sorted(p.name for p in out.iterdir()) == ["matches.jsonl", "report.html"]  # no temporary files left
+
+
+def test_find_calibrates_cross_lingual_and_same_language_rows_apart():
+    from xling.find import CALIBRATION, calibrate
+
+    row = [0.86, 1.5, 0.0, 0.2]  # cosine, z-score, same language, coverage
+    feats = np.array([row, row[:2] + [1.0] + row[3:]])
+    expected = []
+    for kind, values in (("cross-lingual", row), ("same-language", row)):
+        c = CALIBRATION[kind]
+        logit = c["cosine"] * values[0] + c["doc_z"] * values[1] + c["coverage"] * values[3] + c["intercept"]
+        expected.append(1 / (1 + np.exp(-logit)))
+    np.testing.assert_allclose(calibrate(feats), expected)
+    assert abs(expected[0] - expected[1]) > 0.01  # the two calibrations really differ on this row

@@ -99,7 +99,7 @@ def features(cosines: np.ndarray, doc_lang: str, claim_lang: str, covered: np.nd
 
 
 CALIBRATED = ("cosine", "doc_z", "coverage")  # the feature columns each calibration weighs, in `features` order
-_COLUMNS = [0, 1, 3]  # column 2 (same language) picks the calibration instead
+CALIBRATED_COLUMNS = [0, 1, 3]  # column 2 (same language) picks the calibration instead
 
 
 def calibrate(feats: np.ndarray) -> np.ndarray:
@@ -108,7 +108,7 @@ def calibrate(feats: np.ndarray) -> np.ndarray:
     for kind, rows in (("same-language", feats[:, 2] > 0), ("cross-lingual", feats[:, 2] == 0)):
         c = CALIBRATION[kind]
         w = np.array([c[name] for name in CALIBRATED])
-        out[rows] = 1.0 / (1.0 + np.exp(-(feats[rows][:, _COLUMNS] @ w + c["intercept"])))
+        out[rows] = 1.0 / (1.0 + np.exp(-(feats[rows][:, CALIBRATED_COLUMNS] @ w + c["intercept"])))
     return out
 
 
