@@ -56,6 +56,10 @@ class ParallelAligner:
     spans: str = "mean"  # how a bead of several sentences is embedded; see EmbeddingScorer
     beads: Sequence[tuple[int, int]] = DEFAULT_BEADS
     skip: float = -1.0
+    # Share of `skip` that leaving a line without any letter unaligned costs: page numbers, rules ("- _-") and
+    # OCR debris ("....."), which gold alignments leave alone; at full cost the DP glues them to a neighbouring
+    # bead. On the Text+Berg dev article: embedding-only strict F1 0.841 -> 0.854, hybrid unchanged.
+    letterless_skip: float = 0.2
     merge: float = 0.5
     value: str = "logit"
     window: int = 8
@@ -77,6 +81,7 @@ class ParallelAligner:
         """Scorer signature plus aligner settings."""
         beads = ",".join(f"{a}-{b}" for a, b in self.beads)
         return (f"{self._scorer(has_translations).signature()}|beads:{beads}|skip:{self.skip}"
+                f"|letterless:{self.letterless_skip}"
                 f"|merge:{self.merge}|value:{self.value}|window:{self.window}|anchors:{self.anchor_k}"
                 f"|len:{self.length_weight}")
 
@@ -198,6 +203,8 @@ class ParallelAligner:
         else:
             ratio = tgt_len.sum() / src_len.sum()
         src_cum, tgt_cum = _prefix1(src_len * ratio), _prefix1(tgt_len)
+        src_skip = self._skip_costs(src)
+        tgt_skip_cum = _prefix1(self._skip_costs(tgt))
         types = list(self.beads)
         best: list[np.ndarray] = []
         back: list[np.ndarray] = []
@@ -213,7 +220,7 @@ class ParallelAligner:
             # Vertical skip (1-0): source sentence i-1 left unaligned.
             if i >= 1:
                 prev = _gather(best[i - 1], lo[i - 1], js)
-                cand = prev + self.skip
+                cand = prev + src_skip[i - 1]
                 better = cand > row
                 row[better], arg[better], val[better] = cand[better], len(types), 0.0
             # All bead types of the row are scored in one call (the lexical part runs one batched kernel),
@@ -244,8 +251,8 @@ class ParallelAligner:
                     row[idx[better]] = cand[better]
                     arg[idx[better]] = t
                     val[idx[better]] = score[better]
-            # Horizontal skips (0-1) chain along the row: best[j] = max_k(row[k] + (j-k)*skip).
-            steps = np.arange(width) * self.skip
+            # Horizontal skips (0-1) chain along the row: best[j] = max_k(row[k] + cost of skipping targets k..j-1).
+            steps = tgt_skip_cum[js] - tgt_skip_cum[js[0]]
             chained = np.maximum.accumulate(row - steps) + steps
             moved = chained > row + 1e-9  # (x - s) + s may exceed x by rounding; that is not a move
             row = np.where(moved, chained, row)
@@ -255,6 +262,11 @@ class ParallelAligner:
             back.append(arg)
             bead_score.append(val)
         return _backtrace(back, bead_score, lo, types, n, m)
+
+
+    def _skip_costs(self, texts: Sequence[str]) -> np.ndarray:
+        """What leaving each sentence unaligned costs: `skip`, or its `letterless_skip` share without letters."""
+        return np.array([self.skip * (1.0 if any(c.isalpha() for c in t) else self.letterless_skip) for t in texts])
 
 
 def _prefix1(x: np.ndarray) -> np.ndarray:

@@ -17,8 +17,9 @@ class _ConceptPairs(PairScorer):
     """Spans score by the overlap of the 'concepts' their sentences carry (Jaccard of concept sets)."""
 
     def __init__(self, src: list[str], tgt: list[str]) -> None:
-        self.src = [set(s.split()) for s in src]
-        self.tgt = [set(t.split()) for t in tgt]
+        # Tokens without letters ("....." or "- _-") carry no concept, as they carry no meaning for a real scorer.
+        self.src = [{w for w in s.split() if any(c.isalpha() for c in w)} for s in src]
+        self.tgt = [{w for w in t.split() if any(c.isalpha() for c in w)} for t in tgt]
         self.n_src, self.n_tgt = len(src), len(tgt)
 
     def beads(self, s0, sl, t0, tl):
@@ -61,6 +62,18 @@ def _covers(beads, n, m):
 def test_one_to_one():
     src = ["a1 a2", "b1 b2", "c1 c2", "d1 d2"]
     assert _align(src, list(src)) == [([0], [0]), ([1], [1]), ([2], [2]), ([3], [3])]
+
+
+def test_letterless_lines_are_left_unaligned_rather_than_glued_to_a_bead():
+    # Long sentences, so gluing the debris on barely changes a bead's length ratio, as in real text.
+    src = [" ".join(f"{w}{k:02d}" for k in range(80)) for w in "abc"]
+    tgt = src[:2] + ["....."] + src[2:]  # OCR debris between two sentences
+    assert _align(src, tgt) == [([0], [0]), ([1], [1]), ([], [2]), ([2], [3])]
+    assert _align(tgt, src) == [([0], [0]), ([1], [1]), ([2], []), ([3], [2])]  # the same on the source side
+    assert len(_align(tgt, src, letterless_skip=1.0)) == 3
+    # At the full skip cost, attaching it (merge 0.5) is cheaper than leaving it alone (skip 1.0).
+    glued = _align(src, tgt, letterless_skip=1.0)
+    assert ([], [2]) not in glued and len(glued) == 3
 
 
 def test_insertion_and_deletion():
