@@ -279,7 +279,12 @@ class _LexicalPairs(PairScorer):
         self.n_src, self.n_tgt = len(hyp), len(tgt)
         self._hyp, self._tgt = SpanProfiles(hyp), SpanProfiles(tgt)
         self.src_knn, self.tgt_knn = self._neighbourhoods(candidates)
-        self._src_knn_prefix, self._tgt_knn_prefix = _prefix(self.src_knn), _prefix(self.tgt_knn)
+        # A span's neighbourhood is weighted by characters, as chrF counts them: a short junk line ("....."), whose
+        # best chrF anywhere is near 0, must not lower the normaliser and so inflate any bead it joins.
+        w_src = np.array([max(len("".join(t.split())), 1) for t in hyp], dtype=np.float64)
+        w_tgt = np.array([max(len("".join(t.split())), 1) for t in tgt], dtype=np.float64)
+        self._w_src_prefix, self._w_tgt_prefix = _prefix(w_src), _prefix(w_tgt)
+        self._src_knn_prefix, self._tgt_knn_prefix = _prefix(self.src_knn * w_src), _prefix(self.tgt_knn * w_tgt)
 
     def _neighbourhoods(self, candidates) -> tuple[np.ndarray, np.ndarray]:
         """k-NN mean chrF per source row and target column over the candidate pairs."""
@@ -327,7 +332,8 @@ class _LexicalPairs(PairScorer):
         """chrF over the mean k-NN chrF of both sides."""
         s0, sl, t0, tl = (np.asarray(a, dtype=np.int64) for a in (s0, sl, t0, tl))
         raw = self.chrf(s0, sl, t0, tl)
-        norm = (_span_mean(self._src_knn_prefix, s0, sl) + _span_mean(self._tgt_knn_prefix, t0, tl)) / 2
+        norm = (_span_mean(self._src_knn_prefix, s0, sl) / _span_mean(self._w_src_prefix, s0, sl)
+                + _span_mean(self._tgt_knn_prefix, t0, tl) / _span_mean(self._w_tgt_prefix, t0, tl)) / 2
         return raw / np.maximum(norm, 1e-3)
 
     def beads(self, s0, sl, t0, tl) -> np.ndarray:

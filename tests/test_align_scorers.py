@@ -141,3 +141,14 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     monkeypatch.setattr(numba, "njit", no_cache)
     doubled = lexical._compiled(lambda x: 2 * x)
     assert doubled(21) == 42
+
+
+def test_a_junk_line_does_not_inflate_the_lexical_margin_of_a_bead():
+    # The junk line's best chrF anywhere is near 0; averaged per sentence it would halve the target side's
+    # normaliser and make "sentence + junk" outscore the sentence alone. Weighted by characters it cannot.
+    hyp = ["the committee approved the new budget for the coming year", "snow fell in the high valleys overnight",
+           "the expedition reached the summit on the ninth of may"]
+    tgt = [hyp[0], ".....", hyp[1], hyp[2]]
+    ps = LexicalScorer().prepare(hyp, tgt, hyp)
+    alone, glued = ps.margins(np.array([0, 0]), np.array([1, 1]), np.array([0, 0]), np.array([1, 2]))
+    assert glued < alone
