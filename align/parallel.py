@@ -263,7 +263,6 @@ class ParallelAligner:
             bead_score.append(val)
         return _backtrace(back, bead_score, lo, types, n, m)
 
-
     def _skip_costs(self, texts: Sequence[str]) -> np.ndarray:
         """What leaving each sentence unaligned costs: `skip`, or its `letterless_skip` share without letters."""
         return np.array([self.skip * (1.0 if any(c.isalpha() for c in t) else self.letterless_skip) for t in texts])
