@@ -48,6 +48,17 @@ def _prefix(values: np.ndarray) -> np.ndarray:
     return np.concatenate([np.zeros((1,) + values.shape[1:], dtype=np.float64), np.cumsum(values, axis=0)])
 
 
+class _WeightedSpanMean:
+    """The weighted mean of a per-sentence value over spans of consecutive sentences, from prefix sums: a span's
+    k-NN neighbourhood, weighted by characters so a short junk line cannot pull it down."""
+
+    def __init__(self, values: np.ndarray, weights: np.ndarray) -> None:
+        self._values, self._weights = _prefix(values * weights), _prefix(weights)
+
+    def __call__(self, start: np.ndarray, length: np.ndarray) -> np.ndarray:
+        return _span_mean(self._values, start, length) / _span_mean(self._weights, start, length)
+
+
 class PairScorer(ABC):
     """Similarity of spans of a prepared (source, target) document pair; scores in [0, 1]."""
 
@@ -171,8 +182,8 @@ class _EmbeddingPairs(PairScorer):
         self._src_prefix = _prefix(self.src_vec * w_src[:, None]) if self.n_src else None
         self._tgt_prefix = _prefix(self.tgt_vec * w_tgt[:, None]) if self.n_tgt else None
         # A span's neighbourhood is weighted like its vector, so a short junk line cannot lower it.
-        self._w_src_prefix, self._w_tgt_prefix = _prefix(w_src), _prefix(w_tgt)
-        self._src_knn_prefix, self._tgt_knn_prefix = _prefix(self.src_knn * w_src), _prefix(self.tgt_knn * w_tgt)
+        self._src_knn_span = _WeightedSpanMean(self.src_knn, w_src)
+        self._tgt_knn_span = _WeightedSpanMean(self.tgt_knn, w_tgt)
         self._concat: dict[tuple[str, int, int], np.ndarray] = {}
         self._src_texts, self._tgt_texts = src, tgt
 
@@ -223,9 +234,7 @@ class _EmbeddingPairs(PairScorer):
         cos = self.cosines(s0, sl, t0, tl)
         if len(cos) == 0:
             return cos
-        src_knn = _span_mean(self._src_knn_prefix, s0, sl) / _span_mean(self._w_src_prefix, s0, sl)
-        tgt_knn = _span_mean(self._tgt_knn_prefix, t0, tl) / _span_mean(self._w_tgt_prefix, t0, tl)
-        norm = (src_knn + tgt_knn) / 2
+        norm = (self._src_knn_span(s0, sl) + self._tgt_knn_span(t0, tl)) / 2
         return cos / np.maximum(norm, 1e-6)
 
     def beads(self, s0, sl, t0, tl) -> np.ndarray:
@@ -279,12 +288,13 @@ class _LexicalPairs(PairScorer):
         self.n_src, self.n_tgt = len(hyp), len(tgt)
         self._hyp, self._tgt = SpanProfiles(hyp), SpanProfiles(tgt)
         self.src_knn, self.tgt_knn = self._neighbourhoods(candidates)
-        # A span's neighbourhood is weighted by characters, as chrF counts them: a short junk line ("....."), whose
-        # best chrF anywhere is near 0, must not lower the normaliser and so inflate any bead it joins.
-        w_src = np.array([max(len("".join(t.split())), 1) for t in hyp], dtype=np.float64)
-        w_tgt = np.array([max(len("".join(t.split())), 1) for t in tgt], dtype=np.float64)
-        self._w_src_prefix, self._w_tgt_prefix = _prefix(w_src), _prefix(w_tgt)
-        self._src_knn_prefix, self._tgt_knn_prefix = _prefix(self.src_knn * w_src), _prefix(self.tgt_knn * w_tgt)
+        # A span's neighbourhood is weighted by characters as chrF counts them (whitespace removed): a short junk
+        # line ("....."), whose best chrF anywhere is near 0, must not lower the normaliser and so inflate any bead
+        # it joins.
+        w_src = np.maximum(np.diff(self._hyp.offsets), 1).astype(np.float64)
+        w_tgt = np.maximum(np.diff(self._tgt.offsets), 1).astype(np.float64)
+        self._src_knn_span = _WeightedSpanMean(self.src_knn, w_src)
+        self._tgt_knn_span = _WeightedSpanMean(self.tgt_knn, w_tgt)
 
     def _neighbourhoods(self, candidates) -> tuple[np.ndarray, np.ndarray]:
         """k-NN mean chrF per source row and target column over the candidate pairs."""
@@ -332,8 +342,7 @@ class _LexicalPairs(PairScorer):
         """chrF over the mean k-NN chrF of both sides."""
         s0, sl, t0, tl = (np.asarray(a, dtype=np.int64) for a in (s0, sl, t0, tl))
         raw = self.chrf(s0, sl, t0, tl)
-        norm = (_span_mean(self._src_knn_prefix, s0, sl) / _span_mean(self._w_src_prefix, s0, sl)
-                + _span_mean(self._tgt_knn_prefix, t0, tl) / _span_mean(self._w_tgt_prefix, t0, tl)) / 2
+        norm = (self._src_knn_span(s0, sl) + self._tgt_knn_span(t0, tl)) / 2
         return raw / np.maximum(norm, 1e-3)
 
     def beads(self, s0, sl, t0, tl) -> np.ndarray:
