@@ -232,7 +232,11 @@ class ClaimMatcher:
               source_translations: Sequence[str] | None = None) -> list[ClaimMatch]:
         """Pairs whose calibrated score reaches the threshold, by source sentence then falling score."""
         src, ref = _texts(source_doc), _texts(reference_doc)
-        scores = self.candidate_scores(src, ref, source_translations)
+        return self.select(self.candidate_scores(src, ref, source_translations), src, ref, source_translations)
+
+    def select(self, scores: np.ndarray, src: Sequence[str], ref: Sequence[str],
+               source_translations: Sequence[str] | None = None) -> list[ClaimMatch]:
+        """The pairs of a `candidate_scores` matrix that reach the threshold, by source sentence then falling score."""
         cut = self.threshold_for(source_translations is not None)
         out = []
         for i, j in zip(*np.nonzero(scores >= cut)):

@@ -123,6 +123,43 @@ def test_unmatched_covers_both_sides(offline_run):
     assert sum(1 for s, _ in only if s == KAZAKH) >= 8
 
 
+def test_unmatched_rows_name_their_closest_counterpart(offline_run):
+    _, out = offline_run
+    rows = _jsonl(out / "unmatched.jsonl")
+    matches = _jsonl(out / "matches.jsonl")
+    for r in rows:
+        assert 0.0 <= r["nearest_score"] <= 1.0
+        if r["kind"] == "only_in_source":
+            # Below every kept score of its source's matcher: otherwise it would have been a match.
+            assert r["nearest_score"] < min((m["score"] for m in matches), default=1.0)
+            assert isinstance(r["nearest_reference_index"], int) and r["nearest_reference_text"]
+        else:
+            assert r["nearest_source"] in {GERMAN, KAZAKH, PERSIAN} and r["nearest_source_text"]
+    # Offline the one-China pair scores under the cut, but the Persian sentence's closest reference sentence is
+    # the right one, so the reader sees it beside the sentence.
+    one_china = [r for r in rows if r["kind"] == "only_in_source" and "اصل چین واحد" in r["source_text"]]
+    assert one_china and "one-China principle" in one_china[0]["nearest_reference_text"]
+
+
+def test_closest_counterpart_follows_the_scores(translated_run):
+    result, _ = translated_run
+    persian = next(s for s in result.sources if s.name == PERSIAN)
+    assert len(persian.nearest) == len(persian.document.sentences)
+    assert len(persian.nearest_for_reference) == len(result.reference.sentences)
+    for m in persian.matches:  # a sentence's closest reference is its best match
+        best = max(x.score for x in persian.matches if x.source_index == m.source_index)
+        assert persian.nearest_reference(m.source_index)[1] == best
+    # The German "global South" pair scores under the cut with translations, but it is its sentence's closest.
+    german = next(s for s in result.sources if s.name == GERMAN)
+    source, source_span, reference_span = EXPECTED_PAIRS["global-south"]
+    i = next(s.index for s in german.document.sentences if source_span in s.text)
+    assert reference_span in result.reference.sentences[german.nearest_reference(i)[0]].text
+    for i in result.unsupported_reference_indices():
+        other, j, score = result.nearest_source(i)
+        assert score == max(s.nearest_for_reference[i][1] for s in result.sources)
+        assert other.nearest_for_reference[i] == (j, score)
+
+
 def test_offline_notice_on_stderr(offline_run):
     proc, _ = offline_run
     assert "Translations unavailable" in proc.stderr

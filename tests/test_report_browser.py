@@ -91,6 +91,10 @@ def test_rows_present(page):
     assert len(refs) > 10
     assert page.find_elements(By.CSS_SELECTOR, "#by-reference tr.supported")
     assert page.find_elements(By.CSS_SELECTOR, "#dropped li")
+    # An unmatched sentence shows the reference sentence that came closest, with its score.
+    near = persian.find_element(By.CSS_SELECTOR, "tr.only-source td.ref .near")
+    assert near.text.startswith("closest, below the cut: R") and near.is_displayed()
+    assert page.find_elements(By.CSS_SELECTOR, "#by-reference tr.unsupported .near")
 
 
 def test_persian_cells_are_rtl(page):

@@ -56,6 +56,12 @@ class SourceResult:
     translation_note: str  # one human sentence: which model or file, or why there is none
     matches: list[MatchRecord] = field(default_factory=list)
     matching: str = ""  # how the matches were made: similarity and threshold
+    # Per source sentence, its best-scoring reference sentence and that score, kept or not; per reference
+    # sentence, its best-scoring sentence of this source. A claim left unmatched is shown with its closest
+    # counterpart, so a reader can judge a near miss instead of trusting the cut blindly. Only the row and
+    # column maxima are kept: a whole score matrix per source would grow with the square of article length.
+    nearest: list[tuple[int, float]] = field(default_factory=list)
+    nearest_for_reference: list[tuple[int, float]] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -70,6 +76,10 @@ class SourceResult:
         """Indices of the sentences stated only in this source, in document order."""
         hit = self.matched_indices()
         return [s.index for s in self.document.sentences if s.index not in hit]
+
+    def nearest_reference(self, index: int) -> tuple[int, float] | None:
+        """The reference sentence scoring highest with sentence `index` (kept or not) and its score."""
+        return self.nearest[index] if index < len(self.nearest) else None
 
     def translation_of(self, index: int) -> str | None:
         """The English translation of sentence `index`, or None when there is none to show."""
@@ -113,6 +123,7 @@ class CompareResult:
         rows: list[dict] = []
         for src in self.sources:
             for i in src.unmatched_indices():
+                near = src.nearest_reference(i)
                 rows.append({
                     "kind": "only_in_source",
                     "source": src.name,
@@ -120,15 +131,33 @@ class CompareResult:
                     "source_index": i,
                     "source_text": src.document.sentences[i].text,
                     "translation": src.translation_of(i),
+                    "nearest_reference_index": near[0] if near else None,
+                    "nearest_reference_text": self.reference.sentences[near[0]].text if near else None,
+                    "nearest_score": near[1] if near else None,
                 })
         for i in self.unsupported_reference_indices():
+            near = self.nearest_source(i)
             rows.append({
                 "kind": "reference_unsupported",
                 "reference": self.reference.doc_id,
                 "reference_index": i,
                 "reference_text": self.reference.sentences[i].text,
+                "nearest_source": near[0].name if near else None,
+                "nearest_source_index": near[1] if near else None,
+                "nearest_source_text": near[0].document.sentences[near[1]].text if near else None,
+                "nearest_score": near[2] if near else None,
             })
         return rows
+
+    def nearest_source(self, reference_index: int) -> tuple[SourceResult, int, float] | None:
+        """The source sentence, over all sources, scoring highest with reference sentence `reference_index`."""
+        best = None
+        for src in self.sources:
+            if reference_index < len(src.nearest_for_reference):
+                i, score = src.nearest_for_reference[reference_index]
+                if best is None or score > best[2]:
+                    best = (src, i, score)
+        return best
 
     @property
     def dropped(self) -> list[dict]:
@@ -416,11 +445,21 @@ def _run(bar, ref_doc: Document, translations_dir, use_mt: bool, models: dict, s
         matcher = matchers[sim]
         src = SourceResult(doc, translations, status, note, matching=_matching_note(matcher, translations is not None))
         if doc.sentences:
-            found = matcher.match(doc, ref_doc, source_translations=translations)
+            texts = doc.texts()
+            scores = matcher.candidate_scores(texts, ref_doc.texts(), source_translations=translations)
+            found = matcher.select(scores, texts, ref_doc.texts(), source_translations=translations)
             src.matches = [_record(doc, src, m) for m in found]
             src.matches.sort(key=lambda m: (m.source_index, -m.score, m.reference_index))
+            src.nearest = _best_per_row(scores)
+            src.nearest_for_reference = _best_per_row(scores.T)
         results.append(src)
     return results
+
+
+def _best_per_row(scores) -> list[tuple[int, float]]:
+    """(column index, score) of each row's highest score, rounded as matches.jsonl rounds scores."""
+    best = scores.argmax(axis=1)
+    return [(int(j), round(float(scores[i, j]), 4)) for i, j in enumerate(best)]
 
 
 def _matching_note(matcher, has_translations: bool) -> str:

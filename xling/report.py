@@ -52,6 +52,7 @@ td.trans.fixture { color: #a33; }
 [lang="fa"], [lang="ar"] { font-family: "Vazirmatn", "Noto Naskh Arabic", "Noto Sans Arabic", "DejaVu Sans", sans-serif;
                            font-size: 1.05em; line-height: 1.7; }
 td.support.none { color: var(--muted); font-style: italic; }
+.near { font-style: normal; font-size: .85rem; margin-top: .25rem; color: var(--muted); }
 .srcname { font-weight: 600; }
 ul.support { margin: 0; padding-inline-start: 1.1rem; }
 ul.support li { margin: .15rem 0; }
@@ -199,7 +200,8 @@ def _source_section(result: CompareResult, src: SourceResult) -> str:
         if not ms:
             rows.append(
                 f'<tr class="only-source" data-source-index="{sent.index}">{idx}{orig_cell}{trans_cell}'
-                '<td class="ref none">only in this source</td><td class="score"></td></tr>'
+                f'<td class="ref none">only in this source{_closest_reference(result, src, sent.index)}</td>'
+                '<td class="score"></td></tr>'
             )
             continue
         span = f' rowspan="{len(ms)}"' if len(ms) > 1 else ""
@@ -240,6 +242,17 @@ def _source_section(result: CompareResult, src: SourceResult) -> str:
     )
 
 
+def _closest_reference(result: CompareResult, src: SourceResult, index: int) -> str:
+    """The reference sentence that came closest to an unmatched source sentence, with its score under the cut."""
+    near = src.nearest_reference(index)
+    if near is None:
+        return ""
+    j, score = near
+    ref = result.reference
+    return (f'<div class="near">closest, below the cut: <span class="rid">R{j}</span>'
+            f'{_inline(ref.sentences[j].text, ref.lang)} <span class="pill">{score:.2f}</span></div>')
+
+
 def _reference_section(result: CompareResult) -> str:
     ref = result.reference
     langs = {s.name: s.document.lang for s in result.sources}
@@ -259,7 +272,14 @@ def _reference_section(result: CompareResult) -> str:
             cell = f'<td class="support">{n_src} source{"s" if n_src > 1 else ""}<ul class="support">{"".join(items)}</ul></td>'
             cls = "supported"
         else:
-            cell = '<td class="support none">stated by no source</td>'
+            near = result.nearest_source(sent.index)
+            closest = ""
+            if near is not None:
+                other, i, score = near
+                closest = (f'<div class="near">closest, below the cut: <bdi class="srcname">{_e(other.name)}</bdi> '
+                           f'#{i} <span class="pill">{score:.2f}</span>: '
+                           f"{_inline(other.document.sentences[i].text, other.document.lang)}</div>")
+            cell = f'<td class="support none">stated by no source{closest}</td>'
             cls = "unsupported"
         rows.append(
             f'<tr class="{cls}" data-reference-index="{sent.index}"><td class="idx">R{sent.index}</td>'

@@ -35,8 +35,9 @@ def compare(sources, reference, outdir, translations_dir, no_mt, model, similari
     original sentences, says so, and leaves the translation column empty. A random test-fixture model is
     refused (its output is not a translation) unless XLING_ALLOW_FIXTURE_MODELS=1 is set, which tests do.
 
-    -o OUTDIR writes matches.jsonl, unmatched.jsonl (only_in_source / reference_unsupported rows), dropped.jsonl
-    and report.html (one self-contained page); a per-source summary goes to stdout. Without -o the matches go
+    -o OUTDIR writes matches.jsonl, unmatched.jsonl (only_in_source / reference_unsupported rows, each with its
+    closest counterpart under the cut), dropped.jsonl and report.html (one self-contained page); a per-source
+    summary goes to stdout. Without -o the matches go
     to stdout as JSON Lines and the summary to stderr.
 
     \b
