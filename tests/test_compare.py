@@ -283,6 +283,19 @@ def test_find_without_translations_says_so(seeds_dir, tmp_path):
     assert all("gemeinsamen Zukunft" in h["text"] and h["translation"] is None for h in hits)
 
 
+def test_find_shows_the_closest_sentence_when_none_reaches_the_cut(seeds_dir, tmp_path):
+    result = CliRunner().invoke(main, ["find", "community with a shared future", str(seeds_dir / GERMAN),
+                                       str(seeds_dir / KAZAKH)], env=_offline_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    blocks = {b.split(" ", 1)[0]: b for b in result.stdout.split("\n\n")[1:]}
+    german = blocks[GERMAN].splitlines()
+    # Offline nothing reaches 0.30 (see above), so each source names its best sentence, marked as below the cut.
+    assert german[0].endswith("0 sentence(s)") and german[1].strip() == "closest, below the cut:"
+    score, index = german[2].split()[:2]
+    assert float(score) < 0.3 and index in {"#7", "#20", "#21"}
+    assert "closest, below the cut:" in blocks[KAZAKH]
+
+
 def test_a_failed_write_keeps_the_previous_outputs(translated_run, tmp_path):
     result, _ = translated_run
     out = tmp_path / "out"

@@ -54,6 +54,9 @@ class FindResult:
     threshold: float
     documents: list[Document]
     hits: list[FindHit] = field(default_factory=list)
+    # Each searched document's best sentence, under the cut or not: a source with no hit still shows what came
+    # closest and how far below the cut it scored (offline, cross-lingual scores often rank right but score low).
+    closest: dict[str, FindHit] = field(default_factory=dict)
 
     def by_source(self) -> list[tuple[str, str, list[FindHit]]]:
         """(doc_id, lang, hits best first) for every searched document, in input order."""
@@ -184,16 +187,20 @@ def find_claim(
                                                        failures)
         shown = translations if status in ("given", "mt") else None
         scores = sentence_scores(claim, qvec, claim_lang, doc, shown, embedder)
-        order = [int(i) for i in np.argsort(-scores, kind="stable") if scores[i] >= cut]
-        for i in order[:top] if top else order:
-            result.hits.append(FindHit(doc.doc_id, doc.lang, i, doc.sentences[i].text,
-                                       shown[i] if shown is not None else None, round(float(scores[i]), 4)))
+        ranked = [int(i) for i in np.argsort(-scores, kind="stable")]
+        hits = [_hit(doc, i, shown, scores) for i in ranked if scores[i] >= cut]
+        result.hits.extend(hits[:top] if top else hits)
+        result.closest[doc.doc_id] = _hit(doc, ranked[0], shown, scores)
     missing = sorted({d.lang for d in docs if d.lang != "en"} & set(failures))
     if missing:
         say(f"Translations unavailable ({', '.join(missing)}): scores use the original sentences; pass "
             f"--translations DIR or run `xling models pull {missing[0]}-en` to see translations.")
     return result
 
+
+def _hit(doc: Document, i: int, translations: list[str] | None, scores: np.ndarray) -> FindHit:
+    return FindHit(doc.doc_id, doc.lang, i, doc.sentences[i].text,
+                   translations[i] if translations is not None else None, round(float(scores[i]), 4))
 
 
 def _claim_language(claim: str) -> str:

@@ -112,6 +112,10 @@ def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, e
     click.echo(f'Claim: "{claim}"   (threshold {result.threshold:.2f})')
     for doc_id, lang, hits in result.by_source():
         click.echo(f"\n{doc_id} ({lang}): {len(hits)} sentence(s)")
+        near = result.closest.get(doc_id)
+        if not hits and near is not None:
+            click.echo("  closest, below the cut:")
+            hits = [near]
         for h in hits:
             click.echo(f"  {h.score:.2f}  #{h.index}  {h.text}")
             if h.translation:
