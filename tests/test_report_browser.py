@@ -29,8 +29,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory, seeds_dir):
-    """Run compare once offline on the seeds plus an article carrying markup; return the report path."""
+def compared(tmp_path_factory, seeds_dir):
+    """Run compare once offline on the seeds plus an article carrying markup; return the result."""
     from xling.compare import ALLOW_FIXTURE_ENV, compare
 
     tmp = tmp_path_factory.mktemp("report")
@@ -50,8 +50,13 @@ def report(tmp_path_factory, seeds_dir):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    paths = result.write(tmp / "out")
-    return paths["report"]
+    return result
+
+
+@pytest.fixture(scope="module")
+def report(compared, tmp_path_factory):
+    """The report of `compared`, written to disk."""
+    return compared.write(tmp_path_factory.mktemp("out"))["report"]
 
 
 @pytest.fixture(scope="module")
@@ -136,6 +141,40 @@ def test_page_loads_nothing_from_network(page, report):
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
     resources = page.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
     assert resources == []
+
+
+def test_many_sources_start_folded(browser, compared, report, tmp_path):
+    from dataclasses import replace
+
+    from selenium.webdriver.common.by import By
+
+    from xling.compare import CompareResult
+    from xling.report import FOLD_ABOVE, render_report
+
+    def copy(src, k):
+        return replace(src, document=replace(src.document, doc_id=f"copy{k}_{src.name}"))
+
+    n = FOLD_ABOVE // len(compared.sources) + 1
+    many = CompareResult(compared.reference, [copy(s, k) for k in range(n) for s in compared.sources])
+    path = tmp_path / "many.html"
+    path.write_text(render_report(many), encoding="utf-8")
+    browser.get(path.as_uri())
+    try:
+        tables = browser.find_elements(By.CSS_SELECTOR, "section.source table.pairs")
+        assert len(tables) == len(many.sources) > FOLD_ABOVE
+        assert not any(t.is_displayed() for t in tables)  # folded: the page opens on the summary
+        assert browser.find_element(By.ID, "summary").is_displayed()
+        browser.find_element(By.CSS_SELECTOR, "section.source details.pairs > summary").click()
+        assert tables[0].is_displayed() and not tables[1].is_displayed()
+    finally:
+        browser.get(Path(report).as_uri())  # the other tests share this browser and expect the seed report
+
+
+def test_few_sources_start_open(page):
+    from selenium.webdriver.common.by import By
+
+    tables = page.find_elements(By.CSS_SELECTOR, "section.source table.pairs")
+    assert tables and all(t.is_displayed() for t in tables)
 
 
 def test_screenshot(page, tmp_path_factory):

@@ -8,6 +8,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from xling.compare import CompareResult, MatchRecord, SourceResult
 
+# With more sources than this, each source's table starts folded (a <details> element, so no script is needed):
+# a batch of hundreds of articles then opens on the summary and the navigation instead of a page miles long.
+FOLD_ABOVE = 10
+
 # The page loads nothing: no scripts, no fonts, no images except inline data, no forms, no frames.
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
@@ -59,6 +63,7 @@ ul.support li { margin: .15rem 0; }
 ul.dropped li { margin: .2rem 0; }
 .reason { color: var(--muted); font-size: .85rem; }
 details.reason { display: inline; } details.reason[open] { display: block; margin-top: .3rem; }
+details.pairs > summary { color: var(--muted); font-size: .9rem; cursor: pointer; margin: .3rem 0; }
 .pill { display: inline-block; padding: 0 .45rem; border-radius: 999px; background: #eef1f5; font-size: .8rem; }
 """
 
@@ -115,9 +120,10 @@ def render_report(result: CompareResult) -> str:
         f"Scores are the matcher's calibrated estimate that two sentences state the same claim (0 to 1).</p>",
         _notice_block(result),
         _summary_table(result),
-        _nav(result),
     ]
-    parts.extend(_source_section(result, src) for src in result.sources)
+    fold = len(result.sources) > FOLD_ABOVE
+    parts.append(_nav(result, fold))
+    parts.extend(_source_section(result, src, fold) for src in result.sources)
     parts.append(_reference_section(result))
     parts.append(_dropped_section(result))
     parts.append("</body></html>\n")
@@ -168,8 +174,9 @@ def _summary_table(result: CompareResult) -> str:
     )
 
 
-def _nav(result: CompareResult) -> str:
-    links = "".join(
+def _nav(result: CompareResult, fold: bool) -> str:
+    # With many sources the summary table above already links each one; the list would only repeat it.
+    links = "" if fold else "".join(
         f'<li><a href="#{_anchor(s.name)}"><bdi>{_e(s.name)}</bdi></a></li>' for s in result.sources
     )
     return (
@@ -178,7 +185,7 @@ def _nav(result: CompareResult) -> str:
     )
 
 
-def _source_section(result: CompareResult, src: SourceResult) -> str:
+def _source_section(result: CompareResult, src: SourceResult, fold: bool = False) -> str:
     doc = src.document
     ref_lang = result.reference.lang
     by_index: dict[int, list[MatchRecord]] = {}
@@ -234,11 +241,12 @@ def _source_section(result: CompareResult, src: SourceResult) -> str:
         f"<h2>Source <bdi>{_e(src.name)}</bdi> <span class=\"pill\">{_e(_lang_label(doc.lang))}</span></h2>"
         f'<div class="meta">{s["sentences"]} sentences, {s["matched"]} matched, {s["only_in_source"]} only in this '
         f"source. Matched by {_e(src.matching or 'the claim matcher')}. Translation: {note}</div>"
+        f'<details class="pairs"{"" if fold else " open"}><summary>Sentences side by side</summary>'
         '<table class="pairs"><colgroup><col class="idx"><col class="text"><col class="text"><col class="text">'
         '<col class="score"></colgroup><thead><tr><th>#</th><th>Original</th><th>Translation (English)</th>'
         "<th>Reference sentence</th><th>Score</th></tr></thead><tbody>"
         + "".join(rows)
-        + "</tbody></table></section>"
+        + "</tbody></table></details></section>"
     )
 
 
