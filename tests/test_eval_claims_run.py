@@ -39,6 +39,9 @@ def test_eval_claims_on_one_source(tmp_path: Path, seeds_dir: Path, capsys) -> N
         assert png.is_file() and png.stat().st_size > 10_000
         cands = (tmp_path / "cands" / f"candidates-{key}.jsonl").read_text(encoding="utf-8").splitlines()
         assert len(cands) == 13 * 30  # every (source sentence, reference sentence) pair, kept or not
+        # Three Persian sentences have gold counterparts; the one-China and "model" ones are their closest.
+        assert m["closest"]["sentences_with_gold"] == 3
+        assert 2 <= m["closest"]["closest_is_gold"] <= 3
     assert data["settings"]["similarity"]["no-mt"][SOURCE] == "embedding"
     assert data["settings"]["similarity"]["ref-mt"][SOURCE] == "hybrid"
     assert data["settings"]["translation"]["ref-mt"][SOURCE] == "given"
