@@ -184,7 +184,7 @@ def test_unopenable_cache_is_a_one_line_error(tmp_path, monkeypatch):
     monkeypatch.setenv("XLING_CACHE_DIR", str(blocker / "sub"))  # a folder inside a file cannot exist
     res = CliRunner().invoke(main, ["cache", "stats"])
     assert res.exit_code == 1
-    assert "Error: Cannot create the translation cache folder" in res.output
+    assert "Error: Cannot create the xling cache folder" in res.output
     assert "Traceback" not in res.output
 
 

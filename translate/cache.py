@@ -99,7 +99,7 @@ class TranslationCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise XlingError(f"Cannot create the translation cache folder {self.path.parent}: {exc.strerror}.") from None
+            raise XlingError(f"Cannot create the xling cache folder (translations and embeddings) {self.path.parent}: {exc.strerror}.") from None
         try:
             return self._connect()
         except sqlite3.OperationalError as exc:
