@@ -251,14 +251,16 @@ def _source_section(result: CompareResult, src: SourceResult, fold: bool = False
 
 
 def _closest_reference(result: CompareResult, src: SourceResult, index: int) -> str:
-    """The reference sentence that came closest to an unmatched source sentence, with its score under the cut."""
+    """The reference sentence that came closest to an unmatched source sentence, with its score under the cut.
+
+    Closest scores show three decimals: at two, a score just under a cut of 0.13 would read as 0.13."""
     near = src.nearest_reference(index)
     if near is None:
         return ""
     j, score = near
     ref = result.reference
     return (f'<div class="near">closest, below the cut: <span class="rid">R{j}</span>'
-            f'{_inline(ref.sentences[j].text, ref.lang)} <span class="pill">{score:.2f}</span></div>')
+            f'{_inline(ref.sentences[j].text, ref.lang)} <span class="pill">{score:.3f}</span></div>')
 
 
 def _reference_section(result: CompareResult) -> str:
@@ -285,7 +287,7 @@ def _reference_section(result: CompareResult) -> str:
             if near is not None:
                 other, i, score = near
                 closest = (f'<div class="near">closest, below the cut: <bdi class="srcname">{_e(other.name)}</bdi> '
-                           f'#{i} <span class="pill">{score:.2f}</span>: '
+                           f'#{i} <span class="pill">{score:.3f}</span>: '
                            f"{_inline(other.document.sentences[i].text, other.document.lang)}</div>")
             cell = f'<td class="support none">stated by no source{closest}</td>'
             cls = "unsupported"

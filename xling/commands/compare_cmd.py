@@ -114,8 +114,10 @@ def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, e
         click.echo(f"\n{doc_id} ({lang}): {len(hits)} sentence(s)")
         near = result.closest.get(doc_id)
         if not hits and near is not None:
-            click.echo("  closest, below the cut:")
-            hits = [near]
+            # Three decimals, so a score just under the cut never prints as the cut itself.
+            click.echo(f"  closest, below the cut:\n  {near.score:.3f} #{near.index}  {near.text}")
+            if near.translation:
+                click.echo(f"        = {near.translation}")
         for h in hits:
             click.echo(f"  {h.score:.2f}  #{h.index}  {h.text}")
             if h.translation:
