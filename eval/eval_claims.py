@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from eval.claims_metrics import (
     GoldPair,
@@ -29,6 +29,9 @@ from eval.results import write_result
 from translate.atomic import write_text_atomic
 from translate.document import Document
 from translate.errors import InputError, XlingError
+
+if TYPE_CHECKING:
+    from xling.compare import CompareResult
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -142,7 +145,7 @@ def run_setting(docs: Sequence[Document], reference: Document, gold: Sequence[Go
     }
 
 
-def closest_accuracy(result, gold: Sequence[GoldPair]) -> dict:
+def closest_accuracy(result: CompareResult, gold: Sequence[GoldPair]) -> dict:
     """Of the source sentences with a gold counterpart, how many have one as their closest reference sentence.
 
     The report shows every unmatched sentence's closest reference sentence, so this says how often a reader sees the

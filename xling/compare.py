@@ -445,9 +445,9 @@ def _run(bar, ref_doc: Document, translations_dir, use_mt: bool, models: dict, s
         matcher = matchers[sim]
         src = SourceResult(doc, translations, status, note, matching=_matching_note(matcher, translations is not None))
         if doc.sentences:
-            texts = doc.texts()
-            scores = matcher.candidate_scores(texts, ref_doc.texts(), source_translations=translations)
-            found = matcher.select(scores, texts, ref_doc.texts(), source_translations=translations)
+            texts, ref_texts = doc.texts(), ref_doc.texts()
+            scores = matcher.candidate_scores(texts, ref_texts, source_translations=translations)
+            found = matcher.select(scores, texts, ref_texts, source_translations=translations)
             src.matches = [_record(doc, src, m) for m in found]
             src.matches.sort(key=lambda m: (m.source_index, -m.score, m.reference_index))
             src.nearest = _best_per_row(scores)

@@ -37,8 +37,7 @@ def compare(sources, reference, outdir, translations_dir, no_mt, model, similari
 
     -o OUTDIR writes matches.jsonl, unmatched.jsonl (only_in_source / reference_unsupported rows, each with its
     closest counterpart under the cut), dropped.jsonl and report.html (one self-contained page); a per-source
-    summary goes to stdout. Without -o the matches go
-    to stdout as JSON Lines and the summary to stderr.
+    summary goes to stdout. Without -o the matches go to stdout as JSON Lines and the summary to stderr.
 
     \b
     Example:
