@@ -43,6 +43,11 @@ def _span_mean(prefix: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.
     return (prefix[start + length] - prefix[start]) / np.maximum(length, 1)
 
 
+def _calibrated(margin: np.ndarray, cfg: EmbeddingScorer | LexicalScorer) -> np.ndarray:
+    """A margin mapped to [0, 1] by the scorer's logistic curve (its `center` and `scale`)."""
+    return _sigmoid((margin - cfg.center) / cfg.scale)
+
+
 def _prefix(values: np.ndarray) -> np.ndarray:
     """Prefix sums with a leading zero row."""
     return np.concatenate([np.zeros((1,) + values.shape[1:], dtype=np.float64), np.cumsum(values, axis=0)])
@@ -239,19 +244,19 @@ class _EmbeddingPairs(PairScorer):
 
     def beads(self, s0, sl, t0, tl) -> np.ndarray:
         """Logistic map of the margin."""
-        return _sigmoid((self.margins(s0, sl, t0, tl) - self.cfg.center) / self.cfg.scale)
+        return _calibrated(self.margins(s0, sl, t0, tl), self.cfg)
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Single-pair scores of a block of source rows by one matrix product (the anchor search's hot path)."""
         cos = (self.src_vec[start:stop] @ self.tgt_vec.T).astype(np.float64)
         norm = (self.src_knn[start:stop, None] + self.tgt_knn[None, :]) / 2
-        return _sigmoid((cos / np.maximum(norm, 1e-6) - self.cfg.center) / self.cfg.scale)
+        return _calibrated(cos / np.maximum(norm, 1e-6), self.cfg)
 
     def local_scores(self, i0: int, i1: int, j0: int, j1: int) -> np.ndarray:
         """Scores of a block with k-NN neighbourhoods computed inside it."""
         cos = (self.src_vec[i0:i1] @ self.tgt_vec[j0:j1].T).astype(np.float64)
         norm = (_knn_means(cos, self.cfg.k)[:, None] + _knn_means(cos.T, self.cfg.k)[None, :]) / 2
-        return _sigmoid((cos / np.maximum(norm, 1e-6) - self.cfg.center) / self.cfg.scale)
+        return _calibrated(cos / np.maximum(norm, 1e-6), self.cfg)
 
 
 # --- lexical --------------------------------------------------------------------------------------
@@ -347,7 +352,7 @@ class _LexicalPairs(PairScorer):
 
     def beads(self, s0, sl, t0, tl) -> np.ndarray:
         """Logistic map of the margin."""
-        return _sigmoid((self.margins(s0, sl, t0, tl) - self.cfg.center) / self.cfg.scale)
+        return _calibrated(self.margins(s0, sl, t0, tl), self.cfg)
 
 
 # --- hybrid ---------------------------------------------------------------------------------------
