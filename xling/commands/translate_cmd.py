@@ -108,11 +108,11 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
     """
     import time
 
+    from translate.atomic import write_text_atomic
     from translate.outputs import output_name, render
+    from translate.prepare import load_documents
 
     started = time.time()
-    from translate.prepare import load_documents
-    from translate.atomic import write_text_atomic
 
     is_dir = input_path != "-" and Path(input_path).is_dir()
     if input_path != "-" and not Path(input_path).exists():
