@@ -31,7 +31,7 @@ from translate.document import Document
 from translate.errors import InputError, XlingError
 
 if TYPE_CHECKING:
-    from xling.compare import CompareResult
+    from xling.pipeline.results import CompareResult
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -131,7 +131,7 @@ def score_all_pairs(sources: Sequence[tuple[Document, Sequence[str] | None]], re
 def run_setting(docs: Sequence[Document], reference: Document, gold: Sequence[GoldPair],
                 translations_dir: Path | None, threshold: float | None, embedder: str) -> dict:
     """Match with the compare pipeline, score against the gold, and collect all candidate pairs for the plot."""
-    from xling.compare import compare
+    from xling.pipeline.compare import compare
 
     result = compare(list(docs), reference, translations_dir=translations_dir, use_mt=False, threshold=threshold,
                      embedder=embedder, progress=False, log=lambda _msg: None)
@@ -166,7 +166,7 @@ def recompute_candidates(folder: str | Path, names: Sequence[str], reference: st
                          translations_dir: str | Path | None, threshold: float | None) -> dict:
     """All candidate pairs of the named sources against the reference, for a plot of a compare run's matches."""
     from translate.prepare import load_document
-    from xling.compare import read_translations
+    from xling.pipeline.inputs import read_translations
 
     ref = load_document(reference)
     sources = []

@@ -185,7 +185,7 @@ def translated_run(tmp_path_factory, seeds_dir):
     """Compare with stand-in English translations given through --translations (Python API)."""
     from eval.reference_mt import write_reference_translations
     from translate.prepare import load_documents
-    from xling.compare import compare
+    from xling.pipeline.compare import compare
 
     tmp = tmp_path_factory.mktemp("translations")
     docs = [d for d in load_documents(seeds_dir) if d.doc_id != REFERENCE]
@@ -211,7 +211,7 @@ def test_translations_fill_the_column(translated_run):
 
 
 def test_translation_line_count_mismatch_is_input_error(tmp_path, seeds_dir):
-    from xling.compare import compare
+    from xling.pipeline.compare import compare
 
     (tmp_path / PERSIAN).write_text("only one line\n", encoding="utf-8")
     with pytest.raises(InputError, match="one line per sentence"):
@@ -232,7 +232,8 @@ def test_reference_only_is_input_error(seeds_dir):
 
 def test_fixture_model_refused_without_flag(tmp_path, seeds_dir, monkeypatch):
     from translate.fixtures import build_tiny_marian
-    from xling.compare import ALLOW_FIXTURE_ENV, compare
+    from xling.pipeline.compare import compare
+    from xling.pipeline.english import ALLOW_FIXTURE_ENV
 
     model = tmp_path / "opus-mt-de-en"  # the name says it serves German only
     build_tiny_marian(model, [seeds_dir / GERMAN, seeds_dir / REFERENCE])
@@ -254,7 +255,7 @@ def test_package_exports_callable_compare_and_find():
     import xling
 
     assert callable(xling.compare) and callable(xling.find)
-    assert xling.compare.CompareResult is not None
+    assert xling.write_outputs is not None
 
 
 def test_find_community_with_shared_future(translated_run, seeds_dir):
@@ -297,13 +298,15 @@ def test_find_shows_the_closest_sentence_when_none_reaches_the_cut(seeds_dir, tm
 
 
 def test_a_failed_write_keeps_the_previous_outputs(translated_run, tmp_path):
+    from xling.pipeline.outputs import write_outputs
+
     result, _ = translated_run
     out = tmp_path / "out"
     out.mkdir()
     (out / "matches.jsonl").write_text("previous run\n", encoding="utf-8")
     (out / "report.html").mkdir()  # a folder where the report should go: the write must fail
     with pytest.raises(InputError, match="is a folder"):
-        result.write(out)
+        write_outputs(result, out)
     assert (out / "matches.jsonl").read_text(encoding="utf-8") == "previous run\n"
     assert sorted(p.name for p in out.iterdir()) == ["matches.jsonl", "report.html"]  # no temporary files left
 

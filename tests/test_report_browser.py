@@ -31,7 +31,8 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory, seeds_dir):
     """Run compare once offline on the seeds plus an article carrying markup; return the result."""
-    from xling.compare import ALLOW_FIXTURE_ENV, compare
+    from xling.pipeline.compare import compare
+    from xling.pipeline.english import ALLOW_FIXTURE_ENV
 
     tmp = tmp_path_factory.mktemp("report")
     src = tmp / "sources"
@@ -56,7 +57,9 @@ def compared(tmp_path_factory, seeds_dir):
 @pytest.fixture(scope="module")
 def report(compared, tmp_path_factory):
     """The report of `compared`, written to disk."""
-    return compared.write(tmp_path_factory.mktemp("out"))["report"]
+    from xling.pipeline.outputs import write_outputs
+
+    return write_outputs(compared, tmp_path_factory.mktemp("out"))["report"]
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +151,7 @@ def test_many_sources_start_folded(browser, compared, report, tmp_path):
 
     from selenium.webdriver.common.by import By
 
-    from xling.compare import CompareResult
+    from xling.pipeline.results import CompareResult
     from xling.report import FOLD_ABOVE, render_report
 
     def copy(src, k):

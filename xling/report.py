@@ -6,7 +6,7 @@ import html
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from xling.compare import CompareResult, MatchRecord, SourceResult
+    from xling.pipeline.results import CompareResult, MatchRecord, SourceResult
 
 # With more sources than this, each source's table starts folded (a <details> element, so no script is needed):
 # a batch of hundreds of articles then opens on the summary and the navigation instead of a page miles long.
@@ -73,9 +73,11 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _dir(lang: str) -> str:
-    from xling.compare import RTL_LANGS
+# Languages written right to left; their cells get dir="rtl".
+RTL_LANGS = frozenset({"ar", "fa", "he", "ps", "ur", "yi", "dv", "ckb", "sd", "ug"})
 
+
+def _dir(lang: str) -> str:
     if lang in RTL_LANGS:
         return "rtl"
     # An undetermined language may be either; let the browser take the direction from the first strong letter.

@@ -82,7 +82,7 @@ def assert_loads_nothing(html: str) -> _Page:
 
 def _hostile_result():
     """A CompareResult whose every user-controlled field carries markup."""
-    from xling.compare import CompareResult, MatchRecord, SourceResult
+    from xling.pipeline.results import CompareResult, MatchRecord, SourceResult
 
     evil_sentence = "Die Beziehungen sind gut " + " ".join(HOSTILE) + " und eng."
     de = prepare_text(f"{evil_sentence}\n\nKuba und China trafen sich.\n\nVerwandte Videos:\n", "<b>de</b>.txt", "de")

