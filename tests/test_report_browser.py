@@ -152,7 +152,7 @@ def test_many_sources_start_folded(browser, compared, report, tmp_path):
     from selenium.webdriver.common.by import By
 
     from xling.pipeline.results import CompareResult
-    from xling.report import FOLD_ABOVE, render_report
+    from xling.pipeline.report import FOLD_ABOVE, render_report
 
     def copy(src, k):
         return replace(src, document=replace(src.document, doc_id=f"copy{k}_{src.name}"))

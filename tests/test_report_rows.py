@@ -28,7 +28,7 @@ class _Rows(HTMLParser):
 
 def test_a_sentence_with_two_matches_spans_two_rows():
     from xling.pipeline.results import CompareResult, MatchRecord, SourceResult
-    from xling.report import render_report
+    from xling.pipeline.report import render_report
 
     ref = prepare_text("Cuba and China met. They agreed. Nothing else.\n", "ref.txt", "en")
     fa = prepare_text("کوبا و چین دیدار کردند. چیز دیگری نیست.\n", "fa.txt", "fa")

@@ -101,7 +101,7 @@ def _hostile_result():
 
 
 def test_report_escapes_markup_in_every_field():
-    from xling.report import render_report
+    from xling.pipeline.report import render_report
 
     result = _hostile_result()
     html = render_report(result)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from translate.atomic import write_file_set
 from xling.pipeline.results import CompareResult, jsonl_text
-from xling.report import render_report
+from xling.pipeline.report import render_report
 
 
 def write_outputs(result: CompareResult, outdir: str | Path) -> dict[str, Path]:

@@ -1,7 +1,7 @@
 """The compare report: one self-contained HTML page (inline CSS, no script, nothing fetched from the network).
 
 Python turns a CompareResult into a plain view (the dataclasses below); the template
-xling/templates/report.html.j2 lays it out. The template is rendered with autoescape on, so no text from an
+xling/pipeline/templates/report.html.j2 lays it out. The template is rendered with autoescape on, so no text from an
 article, a file name or a model is ever written into the page unescaped, and nothing here escapes by hand.
 """
 
@@ -134,7 +134,7 @@ def render_report(result: CompareResult) -> str:
 @lru_cache(maxsize=1)
 def _template() -> jinja2.Template:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("xling", "templates"),
+        loader=jinja2.PackageLoader("xling.pipeline", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt field fails the render instead of printing nothing
         trim_blocks=True,
