@@ -54,28 +54,26 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from align.calibration import read_calibration
 from align.clauses import max_pool, units
 from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from align.lexical import ProfileCache, chrf_pairs
-from align.scorers import K_NEIGHBOURS, SIMILARITIES, _check_translations, _sigmoid
+from align.numerics import sigmoid
+from align.scorers import K_NEIGHBOURS, SIMILARITIES, _check_translations
 from translate.document import Document
 from translate.errors import InputError
 
-# Logistic (slope, intercept) per similarity, fit by eval/calibrate_claims.py. Average precision of the
-# true pairs (chance 0.010), leave-one-source-out / in-sample: embedding 0.012 / 0.099, lexical
-# 0.241 / 0.253, hybrid 0.296 / 0.322; F1 at the threshold, leave-one-source-out / in-sample: hybrid
-# 0.33 / 0.28, lexical 0.33 / 0.30, embedding 0.00 / 0.12. No pair of the Kazakh story (001) is kept.
-CALIBRATION: dict[str, tuple[float, ...]] = {
-    "embedding": (30.63, -3.32),
-    "lexical": (15.09, -10.38),
-    "hybrid": (13.15, -21.1),
-}
-# The cut maximising leave-one-source-out F1 + in-sample F1 on the seeds; see eval/calibrate_claims.py.
-# Scores are probabilities and true pairs are rare (16 of 1,680 seed pairs), hence cuts well below 0.5.
-DEFAULT_THRESHOLDS: dict[str, float] = {"embedding": 0.13, "lexical": 0.12, "hybrid": 0.1}
+# Logistic weights (slope, intercept) and threshold per similarity, fitted by `python -m eval.calibrate_claims
+# --write`, which writes this file; refit after changing the features. The threshold maximises leave-one-source-out
+# F1 + in-sample F1 on the seeds: scores are probabilities and true pairs are rare, hence cuts well below 0.5.
+CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "claims_calibration.json"
+_FITTED = read_calibration(CALIBRATION_FILE)
+CALIBRATION: dict[str, tuple[float, ...]] = {name: tuple(fit["weights"]) for name, fit in _FITTED.items()}
+DEFAULT_THRESHOLDS: dict[str, float] = {name: fit["threshold"] for name, fit in _FITTED.items()}
 # Bump when the features change, so old and new scores are never mixed under one signature. 4: the TF-IDF
 # cosine joined the lexical and hybrid features.
 FEATURES_VERSION = 4
@@ -226,7 +224,7 @@ class ClaimMatcher:
         logit = np.full((len(src), len(ref)), weights[-1])
         for w, f in zip(weights[:-1], feats):
             logit = logit + w * f
-        return _sigmoid(logit)
+        return sigmoid(logit)
 
     def match(self, source_doc: Document | Sequence[str], reference_doc: Document | Sequence[str],
               source_translations: Sequence[str] | None = None) -> list[ClaimMatch]:

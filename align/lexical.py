@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from align.numerics import prefix_sums
+
 CHAR_ORDER = 6
 BETA = 2
 # Odd 64-bit multipliers (wrap-around arithmetic): one spreads code points, one rolls the hash, one
@@ -62,7 +64,7 @@ class SpanProfiles:
     def __init__(self, texts: Sequence[str], order: int = CHAR_ORDER) -> None:
         lines = ["".join(t.split()) for t in texts]
         lengths = np.array([len(x) for x in lines], dtype=np.int64)
-        self.offsets = np.concatenate([[0], np.cumsum(lengths)])
+        self.offsets = prefix_sums(lengths, dtype=np.int64)
         self.order = order
         codes = np.frombuffer("".join(lines).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64) * _SPREAD
         self._sentence = np.repeat(np.arange(len(lines)), lengths)  # the sentence of each character
@@ -139,7 +141,7 @@ def chrf_pairs(hyps: Sequence[CharProfile], refs: Sequence[CharProfile], hyp_idx
     order = profiles[0].keys.shape[0]
     widths = np.array([p.keys.shape[1] for p in profiles], dtype=np.int64)
     flat = np.concatenate([p.keys.ravel() for p in profiles])
-    starts = np.concatenate([[0], np.cumsum(widths[:-1] * order)]).astype(np.int64)
+    starts = prefix_sums(widths * order, dtype=np.int64)[:-1]  # where each profile's keys begin in `flat`
     counts = np.array([p.counts for p in profiles], dtype=np.int64).reshape(len(profiles), order)
     return _chrf_kernel(flat, starts, widths, counts, np.asarray(hyp_idx, dtype=np.int64),
                         np.asarray(ref_idx, dtype=np.int64) + len(hyps), float(beta ** 2))

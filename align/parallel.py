@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from align.numerics import prefix_sums
 from align.scorers import HybridScorer, LexicalScorer, PairScorer, Scorer, _check_translations, _logit, make_scorer
 from translate.errors import InputError
 
@@ -202,9 +203,9 @@ class ParallelAligner:
             ratio = tgt_len[anchors[:, 1]].sum() / src_len[anchors[:, 0]].sum()
         else:
             ratio = tgt_len.sum() / src_len.sum()
-        src_cum, tgt_cum = _prefix1(src_len * ratio), _prefix1(tgt_len)
+        src_cum, tgt_cum = prefix_sums(src_len * ratio), prefix_sums(tgt_len)
         src_skip = self._skip_costs(src)
-        tgt_skip_cum = _prefix1(self._skip_costs(tgt))
+        tgt_skip_cum = prefix_sums(self._skip_costs(tgt))
         types = list(self.beads)
         best: list[np.ndarray] = []
         back: list[np.ndarray] = []
@@ -266,11 +267,6 @@ class ParallelAligner:
     def _skip_costs(self, texts: Sequence[str]) -> np.ndarray:
         """What leaving each sentence unaligned costs: `skip`, or its `letterless_skip` share without letters."""
         return np.array([self.skip * (1.0 if any(c.isalpha() for c in t) else self.letterless_skip) for t in texts])
-
-
-def _prefix1(x: np.ndarray) -> np.ndarray:
-    """Prefix sums with a leading zero."""
-    return np.concatenate([[0.0], np.cumsum(x)])
 
 
 def _gather(row: np.ndarray, row_lo: int, js: np.ndarray) -> np.ndarray:

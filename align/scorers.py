@@ -20,16 +20,12 @@ import numpy as np
 
 from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from align.lexical import SpanProfiles, chrf_pairs
+from align.numerics import prefix_sums, sigmoid
 from translate.errors import InputError
 
 SIMILARITIES = ("hybrid", "embedding", "lexical")
 K_NEIGHBOURS = 4
 _CHUNK = 2048
-
-
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    """Logistic function, overflow-safe."""
-    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -45,12 +41,7 @@ def _span_mean(prefix: np.ndarray, start: np.ndarray, length: np.ndarray) -> np.
 
 def _calibrated(margin: np.ndarray, cfg: EmbeddingScorer | LexicalScorer) -> np.ndarray:
     """A margin mapped to [0, 1] by the scorer's logistic curve (its `center` and `scale`)."""
-    return _sigmoid((margin - cfg.center) / cfg.scale)
-
-
-def _prefix(values: np.ndarray) -> np.ndarray:
-    """Prefix sums with a leading zero row."""
-    return np.concatenate([np.zeros((1,) + values.shape[1:], dtype=np.float64), np.cumsum(values, axis=0)])
+    return sigmoid((margin - cfg.center) / cfg.scale)
 
 
 class _WeightedSpanMean:
@@ -58,7 +49,7 @@ class _WeightedSpanMean:
     k-NN neighbourhood, weighted by characters so a short junk line cannot pull it down."""
 
     def __init__(self, values: np.ndarray, weights: np.ndarray) -> None:
-        self._values, self._weights = _prefix(values * weights), _prefix(weights)
+        self._values, self._weights = prefix_sums(values * weights), prefix_sums(weights)
 
     def __call__(self, start: np.ndarray, length: np.ndarray) -> np.ndarray:
         return _span_mean(self._values, start, length) / _span_mean(self._weights, start, length)
@@ -184,8 +175,8 @@ class _EmbeddingPairs(PairScorer):
         weight = (lambda t: max(len(t), 1)) if cfg.weighting == "chars" else (lambda t: 1.0)
         w_src = np.array([weight(t) for t in src], dtype=np.float64)
         w_tgt = np.array([weight(t) for t in tgt], dtype=np.float64)
-        self._src_prefix = _prefix(self.src_vec * w_src[:, None]) if self.n_src else None
-        self._tgt_prefix = _prefix(self.tgt_vec * w_tgt[:, None]) if self.n_tgt else None
+        self._src_prefix = prefix_sums(self.src_vec * w_src[:, None]) if self.n_src else None
+        self._tgt_prefix = prefix_sums(self.tgt_vec * w_tgt[:, None]) if self.n_tgt else None
         # A span's neighbourhood is weighted like its vector, so a short junk line cannot lower it.
         self._src_knn_span = _WeightedSpanMean(self.src_knn, w_src)
         self._tgt_knn_span = _WeightedSpanMean(self.tgt_knn, w_tgt)
@@ -323,7 +314,7 @@ class _LexicalPairs(PairScorer):
         keys_sorted, vals_sorted = keys[order], vals[order]
         starts = np.searchsorted(keys_sorted, np.arange(n), side="left")
         ends = np.searchsorted(keys_sorted, np.arange(n), side="right")
-        csum = np.concatenate([[0.0], np.cumsum(vals_sorted)])
+        csum = prefix_sums(vals_sorted)
         take = np.minimum(ends - starts, self.cfg.k)
         has = take > 0
         out[has] = (csum[starts[has] + take[has]] - csum[starts[has]]) / take[has]
@@ -391,7 +382,7 @@ class _HybridPairs(PairScorer):
 
     def beads(self, s0, sl, t0, tl) -> np.ndarray:
         """Logistic of the combined log-odds."""
-        return _sigmoid(self.margins(s0, sl, t0, tl))
+        return sigmoid(self.margins(s0, sl, t0, tl))
 
 
 def make_scorer(similarity: str = "hybrid", embedder: str | Embedder = DEFAULT_EMBEDDER,

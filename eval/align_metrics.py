@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from eval.prf import prf
 from translate.errors import InputError
 from translate.reading import read_text
 
@@ -91,14 +92,6 @@ def align_counts(pred: Iterable[Sequence[Sequence[int]]], gold: Iterable[Sequenc
     r_strict, r_lax, r_total = _hits(_keys(gold, False), _keys(pred, False))
     return {"p_strict": p_strict, "p_lax": p_lax, "p_total": p_total,
             "r_strict": r_strict, "r_lax": r_lax, "r_total": r_total}
-
-
-def prf(hit_p: int, total_p: int, hit_r: int, total_r: int) -> dict[str, float]:
-    """Precision, recall and F1 from counts; 0.0 where a denominator is zero."""
-    precision = hit_p / total_p if total_p else 0.0
-    recall = hit_r / total_r if total_r else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"precision": precision, "recall": recall, "f1": f1}
 
 
 def scores_from_counts(counts: dict[str, int]) -> dict[str, dict[str, float]]:

@@ -8,7 +8,8 @@ The threshold printed maximises LOSO F1 + in-sample F1 (ties: the stricter cut):
 or three held-out hits and jumps between distant cuts, in-sample alone flatters the fit. Average precision
 (threshold-free) is shown for both, against a chance level of 16/1,680 = 0.010. Lexical and hybrid use the
 human reference translations (eval/data/refs) as stand-in MT, so their fit is optimistic for real MT output.
-Prints the constants for align/claims.py; changes nothing by itself.
+Prints the weights and thresholds; `--write` writes them to the file align/claims.py loads
+(align/data/claims_calibration.json), with how they were made.
 
 `--variants` also compares, for hybrid and embedding, the ideas tried for expected pairs that score low
 (tests/test_compare.py NOT_FOUND_YET): relative features (CSLS of the feature; the feature minus the row's
@@ -27,8 +28,12 @@ from typing import NamedTuple
 
 import numpy as np
 
-from align.claims import CALIBRATION, ClaimMatcher, csls
+from align.calibration import write_calibration
+from align.claims import CALIBRATION_FILE, ClaimMatcher, csls
+from align.numerics import fit_logistic, predict_logistic
+from align.scorers import SIMILARITIES
 from eval.claims_metrics import PredictedPair, gold_hits, read_gold
+from eval.prf import prf_at
 from eval.reference_mt import reference_translations
 from translate.prepare import load_document
 
@@ -42,36 +47,9 @@ WATCHED = {"hybrid": ("als Modell für Zusammenarbeit im globalen Süden", "mode
            "embedding": ("اصل چین واحد", "Cuba firmly upholds the one-China principle")}
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50) -> np.ndarray:
-    """Weights (…, intercept) of an L2-regularised logistic regression (intercept not penalised)."""
-    # Fit on standardised features so the penalty does not depend on a feature's units (raw CSLS values
-    # span ~0.1, chrF ~0.5), then fold the scaling back into the returned weights.
-    mu, sd = x.mean(axis=0), x.std(axis=0)
-    sd = np.where(sd > 0, sd, 1.0)
-    xb = np.c_[(x - mu) / sd, np.ones(len(x))]
-    w = np.zeros(xb.shape[1])
-    reg = np.r_[np.full(x.shape[1], l2), 0.0]
-    for _ in range(steps):
-        p = 1 / (1 + np.exp(-xb @ w))
-        grad = xb.T @ (p - y) + reg * w
-        hess = (xb * (p * (1 - p))[:, None]).T @ xb + np.diag(reg)
-        w -= np.linalg.solve(hess, grad)
-    slopes = w[:-1] / sd
-    return np.r_[slopes, w[-1] - slopes @ mu]
-
-
-def _predict(x: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """Logistic scores of feature rows."""
-    return 1 / (1 + np.exp(-(np.c_[x, np.ones(len(x))] @ w)))
-
-
-def _f1(p: np.ndarray, y: np.ndarray, t: float) -> tuple[float, float, float, int]:
-    """Pair-level precision, recall, F1 and number kept at threshold t."""
-    keep = p >= t
-    tp = int((keep & (y > 0)).sum())
-    prec = tp / keep.sum() if keep.sum() else 0.0
-    rec = tp / y.sum() if y.sum() else 0.0
-    return prec, rec, (2 * prec * rec / (prec + rec) if prec + rec else 0.0), int(keep.sum())
+def _prf_line(m: dict) -> str:
+    """A `prf_at` result on one line."""
+    return f"P {m['precision']:.2f} R {m['recall']:.2f} F1 {m['f1']:.2f} kept {m['kept']:3d}"
 
 
 def average_precision(p: np.ndarray, y: np.ndarray) -> float:
@@ -145,9 +123,9 @@ def fit_and_score(x: np.ndarray, y: np.ndarray, names: np.ndarray) -> dict:
     loso = np.zeros(len(y))
     for name in SOURCES:
         held = names == name
-        loso[held] = _predict(x[held], fit_logistic(x[~held], y[~held]))
-    p_all = _predict(x, w)
-    best = max(THRESHOLDS, key=lambda t: (round(_f1(loso, y, t)[2] + _f1(p_all, y, t)[2], 6), t))
+        loso[held] = predict_logistic(x[held], fit_logistic(x[~held], y[~held]))
+    p_all = predict_logistic(x, w)
+    best = max(THRESHOLDS, key=lambda t: (round(prf_at(loso, y, t)["f1"] + prf_at(p_all, y, t)["f1"], 6), t))
     return {"weights": w, "loso": loso, "in": p_all, "threshold": float(best)}
 
 
@@ -200,8 +178,7 @@ def report_variants(similarity: str, seeds: Path, gold_path: Path, watched: tupl
     watch = watched_index(mats, *watched)
 
     def prf(keep: np.ndarray) -> str:
-        prec, rec, f1, n = _f1(keep.astype(float), y, 0.5)
-        return f"P {prec:.2f} R {rec:.2f} F1 {f1:.2f} kept {n:3d}"
+        return _prf_line(prf_at(keep.astype(float), y, 0.5))
 
     def line(label: str, r: dict, keep_loso: np.ndarray, keep_in: np.ndarray) -> None:
         seen = "-" if watch is None else ("FOUND" if keep_in[watch] else "missed")
@@ -232,24 +209,40 @@ def report_variants(similarity: str, seeds: Path, gold_path: Path, watched: tupl
              rule_keep(base["loso"], mask, t, floor), rule_keep(base["in"], mask, t, floor))
 
 
+def _shown(path: str | Path) -> str:
+    """A path relative to the repository when inside it, so a record does not name one machine's folders."""
+    resolved = Path(path).resolve()
+    return str(resolved.relative_to(ROOT)) if resolved.is_relative_to(ROOT) else str(path)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Fit and report every similarity's calibration."""
+    """Fit and report every similarity's calibration; with `--write`, write it to the file the matcher loads."""
     parser = argparse.ArgumentParser(prog="python -m eval.calibrate_claims", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=str(ROOT / "seeds"))
     parser.add_argument("--gold", default=str(ROOT / "tests" / "data" / "claims_gold.jsonl"))
     parser.add_argument("--variants", action="store_true",
                         help="also compare relative features and best-match rules (see align/claims.py)")
+    parser.add_argument("--write", nargs="?", const=str(CALIBRATION_FILE), default=None, metavar="PATH",
+                        help=f"write the fitted weights and thresholds to PATH [{_shown(CALIBRATION_FILE)}]")
     args = parser.parse_args(argv)
-    for similarity in CALIBRATION:
+    fitted = {}
+    for similarity in SIMILARITIES:
         x, y, names = collect(similarity, Path(args.seeds), Path(args.gold))
         r = fit_and_score(x, y, names)
         best, loso, p_all = r["threshold"], r["loso"], r["in"]
-        print(f"{similarity}: weights {tuple(round(float(v), 2) for v in r['weights'])}  threshold {best}"
+        # Two decimals: the signature names the weights, and with 16 true pairs finer digits are noise.
+        fitted[similarity] = {"weights": [round(float(v), 2) for v in r["weights"]], "threshold": best}
+        print(f"{similarity}: weights {tuple(fitted[similarity]['weights'])}  threshold {best}"
               f"  AP LOSO {average_precision(loso, y):.3f} in-sample {average_precision(p_all, y):.3f}")
-        print("   LOSO P %.2f R %.2f F1 %.2f kept %d" % _f1(loso, y, best),
-              "| in-sample P %.2f R %.2f F1 %.2f kept %d" % _f1(p_all, y, best),
-              f"| 001 pairs kept {(p_all[names == SOURCES[1]] >= best).sum()}")
+        print(f"   LOSO {_prf_line(prf_at(loso, y, best))} | in-sample {_prf_line(prf_at(p_all, y, best))}"
+              f" | 001 pairs kept {(p_all[names == SOURCES[1]] >= best).sum()}")
         print("   " + per_source_ap(loso, y, names))
+    if args.write:
+        training = (f"{_shown(args.seeds)}: {', '.join(SOURCES)} against {REFERENCE}, every sentence pair labelled "
+                    f"by {_shown(args.gold)}; lexical and hybrid on the human reference translations of "
+                    "eval/data/refs as stand-in MT")
+        path = write_calibration(args.write, fitted, "python -m eval.calibrate_claims --write", training)
+        print(f"wrote {path}")
     if args.variants:
         for similarity, span in WATCHED.items():
             report_variants(similarity, Path(args.seeds), Path(args.gold), span)

@@ -2,10 +2,11 @@
 
 Each query is a short English claim; its positives are the seed sentences (any language) that state it, and a few
 borderline sentences are left out of the fit. The features are those `xling.find.features` computes; cross-lingual
-channels (non-English originals) and same-language ones (English texts and translations) are fitted apart. The
-fitted weights go into `xling.find.CALIBRATION` by hand, with the leave-one-query-out precision and recall printed.
+channels (non-English originals) and same-language ones (English texts and translations) are fitted apart. It prints
+the weights and the leave-one-query-out precision and recall per cut; `--write` writes the weights to the file
+`xling.find` loads (xling/data/find_calibration.json), with how they were made.
 
-    .venv/bin/python -m eval.calibrate_find
+    .venv/bin/python -m eval.calibrate_find [--write]
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
+
+from align.calibration import write_calibration
+from align.numerics import fit_logistic, predict_logistic
+from eval.prf import prf_at
 
 # (claim, {seed prefix: positive sentence indices}, {seed prefix: borderline indices left out of the fit})
 LABELS: list[tuple[str, dict[str, list[int]], dict[str, list[int]]]] = [
@@ -61,57 +66,57 @@ def dataset(seeds: str = "seeds") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(rows, dtype=np.float64), np.array(labels), np.array(groups)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, iters: int = 4000, lr: float = 0.5, l2: float = 1e-3):
-    """Weights and intercept of an L2-regularised logistic regression (gradient descent on standardised features)."""
-    mu, sd = x.mean(0), x.std(0) + 1e-12
-    xn = np.c_[(x - mu) / sd, np.ones(len(x))]
-    w = np.zeros(xn.shape[1])
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-xn @ w))
-        w -= lr * (xn.T @ (p - y) / len(y) + l2 * np.r_[w[:-1], 0.0])
-    weights = w[:-1] / sd
-    return weights, float(w[-1] - (w[:-1] * mu / sd).sum())
+# L2 penalty per sentence-query pair on standardised features: the penalty grows with the data, so a fit on all
+# queries and one leaving a query out are regularised alike.
+L2_PER_PAIR = 1e-3
 
 
-def _pr(p: np.ndarray, y: np.ndarray, t: float) -> tuple[float, float]:
-    pred = p >= t
-    tp = int((pred & (y == 1)).sum())
-    return tp / max(int(pred.sum()), 1), tp / max(int(y.sum()), 1)
+def fit(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Logistic weights (one per feature column, then the intercept) of one kind of channel."""
+    return fit_logistic(x, y, l2=L2_PER_PAIR * len(y))
 
 
 def _loqo(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
     """Leave-one-query-out scores: each query's rows scored by weights fitted on the other queries."""
     held = np.zeros(len(y))
     for q in np.unique(g):
-        wq, bq = fit_logistic(x[g != q], y[g != q])
-        held[g == q] = 1 / (1 + np.exp(-(x[g == q] @ wq + bq)))
+        held[g == q] = predict_logistic(x[g == q], fit(x[g != q], y[g != q]))
     return held
 
 
 def main() -> None:
-    """Fit each kind of channel on all queries, report leave-one-query-out P/R per threshold, print the constants."""
+    """Fit each kind of channel on all queries, report leave-one-query-out P/R per threshold, print the weights;
+    with `--write`, write them to the file `xling find` loads."""
     from eval.results import write_result
-    from xling.find import CALIBRATED, CALIBRATED_COLUMNS
+    from xling.find import CALIBRATED, CALIBRATED_COLUMNS, CALIBRATION_FILE
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m eval.calibrate_find", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="seeds")
+    parser.add_argument("--write", nargs="?", const=str(CALIBRATION_FILE), default=None, metavar="PATH",
+                        help="write the fitted weights to PATH [xling/data/find_calibration.json]")
     args = parser.parse_args()
     x, y, g = dataset(args.seeds)
     consts, curves = {}, {}
     # Column 2 of the features says whether the channel is in the claim's language; each kind gets its own fit.
     for kind, rows in (("cross-lingual", x[:, 2] == 0), ("same-language", x[:, 2] > 0)):
         xs, ys, gs = x[rows][:, CALIBRATED_COLUMNS], y[rows], g[rows]
-        w, b = fit_logistic(xs, ys)
+        w = fit(xs, ys)
         held = _loqo(xs, ys, gs)
         print(f"{kind}: {len(ys)} sentence-query pairs, {int(ys.sum())} positive")
         print("threshold  precision  recall   (leave one query out)")
         curves[kind] = {}
         for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5):
-            p, r = _pr(held, ys, t)
-            curves[kind][str(t)] = {"precision": p, "recall": r}
-            print(f"{t:9.2f}  {p:9.2f}  {r:6.2f}")
-        consts[kind] = {**{name: round(float(v), 3) for name, v in zip(CALIBRATED, w)}, "intercept": round(b, 3)}
+            m = prf_at(held, ys, t)
+            curves[kind][str(t)] = {"precision": m["precision"], "recall": m["recall"]}
+            print(f"{t:9.2f}  {m['precision']:9.2f}  {m['recall']:6.2f}")
+        consts[kind] = {**{name: round(float(v), 3) for name, v in zip(CALIBRATED, w[:-1])},
+                        "intercept": round(float(w[-1]), 3)}
     print("CALIBRATION =", consts)
+    if args.write:
+        training = (f"{len(LABELS)} hand-labelled claims (eval/calibrate_find.py LABELS) over every sentence of "
+                    f"{args.seeds}/ and over the human reference translations (eval/data/refs) of its non-English "
+                    f"articles; {len(y)} sentence-query pairs, {int(y.sum())} positive")
+        print(f"wrote {write_calibration(args.write, consts, 'python -m eval.calibrate_find --write', training)}")
     write_result("calibrate-find", {"loqo": curves, "n": int(len(y)), "positives": int(y.sum())},
                  {"calibration": consts, "queries": len(LABELS)})
 

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
-from eval.align_metrics import prf
+from eval.prf import prf
 from translate.errors import InputError
 from translate.reading import read_text
 

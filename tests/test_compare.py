@@ -312,6 +312,7 @@ def test_a_failed_write_keeps_the_previous_outputs(translated_run, tmp_path):
 
 
 def test_find_calibrates_cross_lingual_and_same_language_rows_apart():
+    from align.numerics import sigmoid
     from xling.find import CALIBRATION, calibrate
 
     row = [0.86, 1.5, 0.0, 0.2]  # cosine, z-score, same language, coverage
@@ -320,6 +321,6 @@ def test_find_calibrates_cross_lingual_and_same_language_rows_apart():
     for kind, values in (("cross-lingual", row), ("same-language", row)):
         c = CALIBRATION[kind]
         logit = c["cosine"] * values[0] + c["doc_z"] * values[1] + c["coverage"] * values[3] + c["intercept"]
-        expected.append(1 / (1 + np.exp(-logit)))
+        expected.append(sigmoid(logit))
     np.testing.assert_allclose(calibrate(feats), expected)
     assert abs(expected[0] - expected[1]) > 0.01  # the two calibrations really differ on this row

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from align.calibration import read_calibration
+from align.numerics import sigmoid
 from translate.document import Document
 
 # Logistic calibration of raw scores into the probability that a sentence states the claim, one per kind of
@@ -19,14 +21,11 @@ from translate.document import Document
 # e5 "query:" x "passage:" cosine (the best over the sentence and its clauses: e5-small dilutes one clause of a
 # long compound sentence), its z-score within the document (rank within a document carries much of the signal),
 # and the IDF-weighted share of the claim's words the sentence contains (names and numbers cross languages).
-# Fitted by `python -m eval.calibrate_find` on 14 hand-labelled claims over the seeds, originals and English
-# translations; refit after changing the embedder or the features.
-CALIBRATION = {
-    "cross-lingual": {"cosine": 44.014, "doc_z": 0.715, "coverage": 13.241, "intercept": -41.177},
-    "same-language": {"cosine": 0.466, "doc_z": 0.743, "coverage": 9.121, "intercept": -7.141},
-}
-# Leave-one-query-out on that set, 0.3 gives precision 0.82 and recall 0.36 on cross-lingual channels, and 0.83 and
-# 0.81 on same-language ones (the English reference and English translations).
+# Fitted by `python -m eval.calibrate_find --write`, which writes this file, on hand-labelled claims over the seeds,
+# originals and English translations; refit after changing the embedder or the features.
+CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "find_calibration.json"
+CALIBRATION: dict[str, dict[str, float]] = read_calibration(CALIBRATION_FILE)
+# Chosen by hand from the leave-one-query-out precision and recall that the calibration run prints per cut.
 DEFAULT_THRESHOLD = 0.3
 
 
@@ -111,7 +110,7 @@ def calibrate(feats: np.ndarray) -> np.ndarray:
     for kind, rows in (("same-language", feats[:, 2] > 0), ("cross-lingual", feats[:, 2] == 0)):
         c = CALIBRATION[kind]
         w = np.array([c[name] for name in CALIBRATED])
-        out[rows] = 1.0 / (1.0 + np.exp(-(feats[rows][:, CALIBRATED_COLUMNS] @ w + c["intercept"])))
+        out[rows] = sigmoid(feats[rows][:, CALIBRATED_COLUMNS] @ w + c["intercept"])
     return out
 
 
