@@ -42,10 +42,12 @@ def align(src, ref, mode, src_translation, similarity, embedder, spans, fmt, seg
     """
     from align.formats import format_beads
     from align.parallel import ParallelAligner
-    from translate.atomic import write_text_atomic
+    from translate.atomic import check_not_input, write_text_atomic
     from translate.errors import InputError
     from translate.prepare import load_document
 
+    if output:
+        check_not_input([output], [src, ref, *([src_translation] if src_translation else [])])
     src_doc = load_document(src, lang=src_lang, segmented=segmented)
     ref_doc = load_document(ref, lang=ref_lang, segmented=segmented)
     translations = None

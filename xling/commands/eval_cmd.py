@@ -123,6 +123,11 @@ def claims_cmd(matches, gold, reference, sources, candidates, translations_dir, 
     gold_pairs = read_gold(gold)
     folder = sources or reference.parent
     names = sorted({g.source for g in gold_pairs})
+    if plot_path is not None:
+        from translate.atomic import check_not_input
+
+        check_not_input([plot_path], [matches, gold, reference, *([candidates] if candidates else []),
+                                      *(folder / n for n in names)])
     source_sentences, reference_sentences = prepared_sentences(folder, names, reference)
     check_gold(gold_pairs, source_sentences, reference_sentences)
     predicted = read_matches(matches)

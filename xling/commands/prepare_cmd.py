@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -53,15 +54,17 @@ def prepare(source: str, lang: str | None, fmt: str, show_dropped: bool, segment
       xling prepare seeds/003_25baae2a21a7165f.txt --show-dropped
       xling prepare article.txt --lang de --format jsonl -o article.jsonl
     """
+    from translate.atomic import check_not_input, write_text_atomic
     from translate.prepare import load_document, load_documents
 
+    if output:
+        folder = Path(source)
+        check_not_input([output], [source, *(folder.glob("*.txt") if source != "-" and folder.is_dir() else [])])
     docs = [load_document(source, lang=lang, segmented=True)] if segmented else load_documents(source, lang=lang)
     for doc in docs:
         click.echo(f"{doc.doc_id}: {doc.lang}, {len(doc.sentences)} sentences, {len(doc.dropped)} dropped", err=True)
     text = _render(docs, fmt, show_dropped)
     if output:
-        from translate.atomic import write_text_atomic
-
         write_text_atomic(output, text)
     else:
         sys.stdout.write(text)
