@@ -45,6 +45,8 @@ def compare(sources, reference, outdir, translations_dir, no_mt, model, similari
     """
     from xling.compare import compare as run_compare
 
+    if outdir:
+        _check_outdir(outdir, sources, reference, translations_dir)
     result = run_compare(
         list(sources), reference, translations_dir=translations_dir, use_mt=not no_mt, model=model,
         similarity=similarity, threshold=threshold, embedder=embedder, progress=not quiet,
@@ -57,6 +59,19 @@ def compare(sources, reference, outdir, translations_dir, no_mt, model, similari
     else:
         click.echo(result.to_jsonl(), nl=False)
     click.echo(format_summary(result.summary_rows(), result), err=not outdir)
+
+
+def _check_outdir(outdir: str, sources: tuple, reference: str, translations_dir: str | None) -> None:
+    """InputError before any work when -o is an input folder (its files could be overwritten or re-read as
+    sources later) or one of the four outputs would replace an input file."""
+    from pathlib import Path
+
+    from translate.atomic import check_not_input
+
+    inputs = [*sources, reference, Path(reference).parent, *([translations_dir] if translations_dir else [])]
+    check_not_input([outdir], inputs)
+    names = ("matches.jsonl", "unmatched.jsonl", "dropped.jsonl", "report.html")
+    check_not_input([Path(outdir) / n for n in names], inputs, follow_links=False)
 
 
 def format_summary(rows: list[dict], result) -> str:
