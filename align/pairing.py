@@ -33,6 +33,8 @@ TOP_MATCHES = 3
 # and the lowest true pair (003 with 002). Same language: 002 and the decoys against each other and four English
 # second reports of decoy stories, midway between 002 with the generic China round-up and the lowest true pair.
 PAIRING_CUTS = {"cross-lingual": 0.868, "same-language": 0.902}
+# One cut for every pair, for callers that pass `cut=`; `cut=None` (the default) applies the per-language cuts.
+PAIRING_CUT = PAIRING_CUTS["cross-lingual"]
 
 
 @dataclass(frozen=True)
