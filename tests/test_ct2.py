@@ -113,10 +113,13 @@ def test_int8_is_the_cpu_default(models, ct2_root):
     assert backend.signature == {"backend": "ct2", "compute_type": backend.compute_type}
 
 
-def test_hub_snapshot_identity_is_repo_and_commit(tmp_path):
+def test_hub_snapshot_identity_is_repo_and_commit_with_the_content_fingerprint(tmp_path):
+    from translate.fingerprint import model_fingerprint
+
     snap = tmp_path / "hub" / "models--Helsinki-NLP--opus-mt-de-en" / "snapshots" / ("a" * 40)
     snap.mkdir(parents=True)
-    assert model_identity(snap) == ("Helsinki-NLP--opus-mt-de-en", "a" * 40)
+    (snap / "config.json").write_text("{}")
+    assert model_identity(snap) == ("Helsinki-NLP--opus-mt-de-en", f"{'a' * 40}-{model_fingerprint(snap)}")
 
 
 def test_conversion_root_sits_beside_the_hf_cache(monkeypatch, tmp_path):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from translate.errors import InputError, XlingError
+from translate.errors import InputError, XlingError, first_line
 
 
 class Backend(Protocol):
@@ -96,9 +96,27 @@ def _load(name: str, model_dir: Path, kind: str, device: str, opts: dict) -> Bac
         raise
     except Exception as exc:
         # A truncated safetensors file, a broken SentencePiece model or bad JSON each raise their library's own
-        # type; all mean the same to the user. The cause stays chained, so --debug shows the full traceback.
-        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        # type; the files are checked to tell such a damaged download from a fault that lies elsewhere (a bug, a
+        # library version, a process left broken). The cause stays chained, so --debug shows the full traceback.
+        from translate.models import damage_report
+
+        detail = f"{type(exc).__name__}: {first_line(exc)[:200]}"
+        problem = damage_report(model_dir)
+        if problem:
+            raise XlingError(
+                f"cannot load the model in {model_dir} with the {name} backend: {problem}, so its files are damaged "
+                f"or incomplete ({detail}); download it again, or pass --model with another folder."
+            ) from exc
         raise XlingError(
-            f"cannot load the model in {model_dir} with the {name} backend ({type(exc).__name__}: {detail}); its "
-            "files are damaged or incomplete: download it again, or pass --model with another folder."
+            f"cannot load the model in {model_dir} with the {name} backend ({detail}), although its files look "
+            f"intact{_meta_hint(detail)}; run again with --debug for the traceback, or try --backend "
+            f"{'ct2' if name == 'hf' else 'hf'}."
         ) from exc
+
+
+def _meta_hint(detail: str) -> str:
+    """Why weights can be left on the meta device when the files are fine."""
+    if "meta tensor" not in detail:
+        return ""
+    return (" (transformers left the weights unloaded, which happens when another thread of this process loads a "
+            "model at the same time without xling's lock: translate.hf_backend.LOAD_LOCK)")

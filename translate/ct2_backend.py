@@ -1,8 +1,10 @@
 """CTranslate2 backend: a Hugging Face Marian or NLLB model converted once, then run int8 on CPU (float16 on CUDA).
 
 The conversion is cached beside the Hugging Face cache in
-``$HF_HOME/xling-ct2/<model>--<revision>--<quantization>``. It is written into a temporary folder and renamed, so two
-processes converting the same model at once both end up with one complete copy. Tokenisation uses the model's own
+``$HF_HOME/xling-ct2/<model>--<version>--<quantization>``, where the version carries the content fingerprint of
+every file that can change a translation (translate.fingerprint), so a model updated in place is converted again.
+It is written into a temporary folder and renamed, so two processes converting the same model at once both end up
+with one complete copy. Tokenisation uses the model's own
 Hugging Face tokenizer, so in float32 greedy mode the output equals the transformers backend's token for token.
 """
 
@@ -17,8 +19,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from translate.errors import InputError, ModelNotFoundError, XlingError
-from translate.hf_backend import INPUT_TOKEN_CAP, input_token_limit, output_budget, token_counts
+from translate.errors import InputError, XlingError, first_line
+from translate.hf_backend import INPUT_TOKEN_CAP, LOAD_LOCK, input_token_limit, output_budget, token_counts
+from translate.models import check_model_folder, folder_version, hub_snapshot, read_json
+from translate.paths import ct2_cache_root
 
 CPU_QUANTIZATION = "int8"
 CUDA_QUANTIZATION = "int8_float16"
@@ -28,32 +32,13 @@ class ConversionError(XlingError):
     """The model could not be converted to CTranslate2 (unsupported architecture or unreadable files)."""
 
 
-def hf_home() -> Path:
-    """The Hugging Face cache root: $HF_HOME, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface."""
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "huggingface"
-
-
-def ct2_cache_root() -> Path:
-    """Where converted models are kept: $XLING_CT2_DIR, else $HF_HOME/xling-ct2."""
-    override = os.environ.get("XLING_CT2_DIR")
-    return Path(override).expanduser() if override else hf_home() / "xling-ct2"
-
-
 def model_identity(model_dir: str | Path) -> tuple[str, str]:
-    """(name, revision) of a model folder: the hub id and commit for an HF cache snapshot, else the folder's name
-    plus a hash of its path, and the folder's content fingerprint."""
-    from translate.models import resolve_model
-
+    """(name, version) of a model folder: "org--name" for a hub-cache snapshot, else the folder's name plus a hash
+    of its path; and the version the translation cache keys on too (translate.models.folder_version)."""
     path = Path(model_dir).resolve()
-    parts = path.parts
-    # A hub snapshot lives at .../models--<org>--<name>/snapshots/<commit>.
-    if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
-        return parts[-3][len("models--"):], parts[-1]
-    name = f"{path.name}-{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
-    return name, resolve_model(str(path)).revision
+    snapshot = hub_snapshot(path)
+    name = snapshot[0] if snapshot else f"{path.name}-{hashlib.sha256(str(path).encode()).hexdigest()[:12]}"
+    return name, folder_version(path)
 
 
 def pick_device(device: str) -> str:
@@ -103,10 +88,11 @@ def converted_model(model_dir: str | Path, quantization: str, root: str | Path |
           file=sys.stderr)
     try:
         try:
-            ctranslate2.converters.TransformersConverter(str(model_dir)).convert(
-                str(tmp / "model"), quantization=quantization, force=True)
+            with LOAD_LOCK:  # the converter loads the model with transformers' from_pretrained
+                ctranslate2.converters.TransformersConverter(str(model_dir)).convert(
+                    str(tmp / "model"), quantization=quantization, force=True)
         except Exception as exc:  # noqa: BLE001 - any failure inside the converter means "cannot convert"
-            raise ConversionError(f"Cannot convert {model_dir} to CTranslate2: {_first_line(exc)}") from exc
+            raise ConversionError(f"Cannot convert {model_dir} to CTranslate2: {first_line(exc)}") from exc
         (tmp / "model" / "xling.json").write_text(json.dumps(
             {"source": str(Path(model_dir).resolve()), "name": name, "revision": revision,
              "quantization": quantization}, indent=2))
@@ -166,8 +152,7 @@ class CT2Backend:
         hf_logging.disable_progress_bar()
         if kind not in ("marian", "nllb"):
             raise ConversionError(f"The CTranslate2 backend runs Marian and NLLB models, not {kind!r}.")
-        if not Path(model_dir).is_dir():
-            raise ModelNotFoundError(f"Model folder {model_dir} does not exist.")
+        check_model_folder(Path(model_dir))
         self.kind = kind
         self.device = pick_device(device)
         self.quantization = quantization or default_quantization(self.device)
@@ -190,12 +175,12 @@ class CT2Backend:
             self._prefix = [nllb_code(target)]
             if self.tokenizer.convert_tokens_to_ids(self._prefix[0]) == self.tokenizer.unk_token_id:
                 raise InputError(f"the NLLB model in {model_dir} has no language code {self._prefix[0]}.")
-        config = _read_json(Path(model_dir) / "config.json")
+        config = read_json(Path(model_dir) / "config.json")
         self._positions = int(config.get("max_position_embeddings") or INPUT_TOKEN_CAP)
         self.max_input_tokens = input_token_limit(self.tokenizer, self._positions)
         # HF forces EOS as the last of max_new_tokens where the generation config says so (Marian does);
         # CT2 would emit one more real token instead.
-        generation = _read_json(Path(model_dir) / "generation_config.json") or config
+        generation = read_json(Path(model_dir) / "generation_config.json", default={}) or config
         self._forced_eos = generation.get("forced_eos_token_id") is not None
         try:
             kind_, _, index = self.device.partition(":")  # "cuda:1" -> device "cuda", index 1
@@ -203,7 +188,7 @@ class CT2Backend:
                 str(self.path), device=kind_, device_index=int(index or 0), compute_type=compute_type,
                 inter_threads=1, intra_threads=threads or thread_count())
         except (RuntimeError, ValueError) as exc:
-            raise ConversionError(f"CTranslate2 cannot load {self.path}: {_first_line(exc)}") from exc
+            raise ConversionError(f"CTranslate2 cannot load {self.path}: {first_line(exc)}") from exc
         self.compute_type = self.translator.compute_type
 
     @property
@@ -268,14 +253,3 @@ class CT2Backend:
         extra = 1 if self._prefix else 0
         return max(budget - 1, 1 + extra) - extra
 
-
-def _read_json(path: Path) -> dict:
-    """A JSON file as a dict; {} when it does not exist."""
-    if not path.exists():
-        return {}
-    return json.loads(path.read_text(encoding="utf-8"))
-
-
-def _first_line(exc: Exception) -> str:
-    """The first line of an exception's message."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

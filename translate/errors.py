@@ -17,3 +17,8 @@ class ModelNotFoundError(XlingError):
     """Model weights are neither local nor downloadable; the message says how to get them."""
 
     exit_code = 1
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when the message is empty)."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from translate.errors import InputError
@@ -13,6 +14,12 @@ INPUT_TOKEN_CAP = 512
 # Output budget relative to the input: long enough for any real translation, short enough that a model stuck in a
 # repetition loop (or a random fixture that never emits </s>) stops early instead of running to max_length.
 OUTPUT_RATIO, OUTPUT_SLACK = 2, 16
+# transformers' from_pretrained swaps process-wide state while it builds a model (PreTrainedModel.tie_weights and
+# init_weights, torch.nn.init functions, torch.linspace, torch's default dtype) and restores it on the way out. Two
+# threads loading at once restore each other's stand-ins: the weights stay on the meta device ("Cannot copy out of
+# meta tensor") and every later load in the process fails too. Every from_pretrained of a model in xling, the CT2
+# converter's included, holds this lock.
+LOAD_LOCK = threading.RLock()
 
 
 def token_counts(tokenizer: object, texts: list[str]) -> list[int]:
@@ -91,9 +98,10 @@ class HFBackend:
             model_cls = M2M100ForConditionalGeneration
         else:
             raise InputError(f"the hf backend cannot run a model of kind {kind!r}.")
-        self.model = model_cls.from_pretrained(
-            self.model_dir, trust_remote_code=False, use_safetensors=use_safetensors, dtype=torch_dtype
-        )
+        with LOAD_LOCK:
+            self.model = model_cls.from_pretrained(
+                self.model_dir, trust_remote_code=False, use_safetensors=use_safetensors, dtype=torch_dtype
+            )
         self.model.to(self.device).eval()
         self.dtype = str(torch_dtype).removeprefix("torch.")
         self._positions = int(getattr(self.model.config, "max_position_embeddings", None) or INPUT_TOKEN_CAP)

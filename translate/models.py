@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from translate.errors import InputError, ModelNotFoundError
+from translate.errors import InputError, ModelNotFoundError, first_line
+from translate.fingerprint import model_fingerprint
 from translate.fixtures import FIXTURE_FLAG
+from translate.paths import hub_cache_dir
 
 _WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json")
 _TOKENIZER_FILES = {
@@ -31,24 +32,14 @@ class ResolvedModel:
     ref: str  # as the user gave it: a hub id or a folder
     path: Path  # the folder holding config, weights and tokenizer files
     kind: str  # "marian" or "nllb"
-    revision: str  # the hub commit of a cache snapshot, or "local-<fingerprint>" for a folder
+    revision: str  # the hub commit of a model found in the hub cache; for a folder given as such, its version
     is_fixture: bool  # a random test model: its output is not a translation
+    version: str  # what caches key on: the revision with the content fingerprint (folder_version)
 
     @property
     def model_id(self) -> str:
         """A stable name for the model: the hub id, or the absolute folder for a local model."""
         return str(self.path) if is_local_ref(self.ref) else self.ref
-
-
-def hub_cache_dir() -> Path:
-    """The Hugging Face hub cache folder, read from the environment now (HF_HUB_CACHE, HF_HOME, XDG_CACHE_HOME)."""
-    # huggingface_hub.constants is fixed at import time; reading the variables here honours later changes.
-    if os.environ.get("HF_HUB_CACHE"):
-        return Path(os.environ["HF_HUB_CACHE"]).expanduser()
-    if os.environ.get("HF_HOME"):
-        return Path(os.environ["HF_HOME"]).expanduser() / "hub"
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "huggingface" / "hub"
 
 
 def offline_mode() -> bool:
@@ -61,6 +52,26 @@ def is_local_ref(ref: str) -> bool:
     if Path(ref).expanduser().exists():
         return True
     return ref.startswith(("/", "./", "../", "~", ".\\")) or ref.count("/") > 1 or ref.endswith("/")
+
+
+def hub_snapshot(path: Path) -> tuple[str, str] | None:
+    """("org--name", commit) when `path` is a snapshot folder of the hub cache, else None."""
+    parts = path.parts
+    # A hub snapshot lives at .../models--<org>--<name>/snapshots/<commit>.
+    if len(parts) >= 3 and parts[-2] == "snapshots" and parts[-3].startswith("models--"):
+        return parts[-3][len("models--"):], parts[-1]
+    return None
+
+
+def folder_version(path: Path) -> str:
+    """The version of a model folder that the translation cache and the CT2 conversions key on.
+
+    "<commit>-<fingerprint>" for a hub-cache snapshot, "local-<fingerprint>" for any other folder; the fingerprint
+    hashes the content of every file that can change a translation, so a model updated in place gets a new version.
+    """
+    snapshot = hub_snapshot(path)
+    fingerprint = model_fingerprint(path)
+    return f"{snapshot[1]}-{fingerprint}" if snapshot else f"local-{fingerprint}"
 
 
 def cache_repo_dir(model_id: str) -> Path:
@@ -79,12 +90,12 @@ def pull_command(model_id: str, pair: str | None = None) -> str:
 
 def model_kind(path: Path) -> str:
     """The kind of a model folder from its config: "marian" (MarianMT) or "nllb" (M2M100 with an NLLB tokenizer)."""
-    config = _read_json(path / "config.json")
+    config = read_json(path / "config.json")
     model_type = config.get("model_type")
     if model_type == "marian":
         return "marian"
     if model_type == "m2m_100":
-        tok_config = _read_json(path / "tokenizer_config.json") if (path / "tokenizer_config.json").exists() else {}
+        tok_config = read_json(path / "tokenizer_config.json", default={})
         tok_class = str(tok_config.get("tokenizer_class") or config.get("tokenizer_class") or "")
         if tok_class.startswith("Nllb") or (path / "sentencepiece.bpe.model").exists():
             return "nllb"
@@ -109,10 +120,72 @@ def missing_files(path: Path) -> list[str]:
     return missing
 
 
+def damage_report(path: Path) -> str | None:
+    """What is wrong with a model folder's files (a missing or unreadable file, bad JSON, a truncated weights
+    file, a broken SentencePiece model), or None when they all look intact. Run after a load failed, to tell a
+    damaged download from a fault elsewhere."""
+    missing = missing_files(path)
+    if missing:
+        return f"it lacks {', '.join(missing)}"
+    for file in sorted(path.iterdir()):
+        try:
+            problem = _file_problem(file)
+        except OSError as exc:
+            problem = f"cannot be read ({exc.strerror or exc})"
+        if problem:
+            return f"{file.name} {problem}"
+    return None
+
+
+def _file_problem(file: Path) -> str | None:
+    """Why one model file is unusable, or None; files of kinds it does not know are not judged."""
+    name = file.name
+    if name.endswith(".json"):
+        try:
+            json.loads(file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            return f"is not valid JSON ({first_line(exc)})"
+    elif name.endswith(".safetensors"):
+        return _safetensors_problem(file)
+    elif name.endswith(".bin") and name.startswith("pytorch_model"):
+        import zipfile
+
+        with open(file, "rb") as fh:
+            zipped = fh.read(2) == b"PK"  # torch.save's format since 1.6; older pickles are not judged
+        if zipped and not zipfile.is_zipfile(file):
+            return "is a truncated PyTorch checkpoint (its zip directory is missing)"
+    elif name.endswith((".spm", ".model")):
+        import sentencepiece
+
+        try:
+            sentencepiece.SentencePieceProcessor(model_file=str(file))
+        except (RuntimeError, OSError) as exc:
+            return f"is not a SentencePiece model ({first_line(exc)})"
+    return None
+
+
+def _safetensors_problem(file: Path) -> str | None:
+    """Why a safetensors file is unusable (bad header, or shorter or longer than its header says), or None."""
+    size = file.stat().st_size
+    with open(file, "rb") as fh:
+        head = fh.read(8)
+        length = int.from_bytes(head, "little") if len(head) == 8 else 0
+        if not 0 < length <= size - 8:
+            return "has no valid safetensors header (truncated or not a safetensors file)"
+        try:
+            header = json.loads(fh.read(length))
+            end = max((int(t["data_offsets"][1]) for k, t in header.items() if k != "__metadata__"), default=0)
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+            return f"has an unreadable safetensors header ({first_line(exc)})"
+    if 8 + length + end != size:
+        return f"holds {size} bytes where its header promises {8 + length + end} (truncated or overwritten)"
+    return None
+
+
 def is_random_fixture(path: Path) -> bool:
     """Whether the folder holds a random test model built by translate.fixtures."""
     config_file = path / "config.json"
-    return config_file.is_file() and bool(_read_json(config_file).get(FIXTURE_FLAG))
+    return config_file.is_file() and bool(read_json(config_file).get(FIXTURE_FLAG))
 
 
 def resolve_model(ref: str, pair: str | None = None, download: bool | None = None) -> ResolvedModel:
@@ -122,12 +195,10 @@ def resolve_model(ref: str, pair: str | None = None, download: bool | None = Non
     """
     if is_local_ref(ref):
         path = Path(ref).expanduser().resolve()
-        if not path.is_dir():
-            raise ModelNotFoundError(
-                f"Model folder {path} does not exist. {_fetch_hint(None, pair)}"
-            )
+        check_model_folder(path, pair)
         _check_complete(path, ref, f"the folder {path}", pair)
-        return _resolved(ref, path, f"local-{_fingerprint(path)}")
+        version = folder_version(path)
+        return _resolved(ref, path, version, version)
 
     allow_download = (not offline_mode()) if download is None else download
     path = cached_snapshot(ref)
@@ -141,7 +212,23 @@ def resolve_model(ref: str, pair: str | None = None, download: bool | None = Non
             )
         path = pull_model(ref, pair=pair)
     _check_complete(path, ref, f"the Hugging Face cache at {path}", pair)
-    return _resolved(ref, path, path.name)
+    return _resolved(ref, path, path.name, folder_version(path))
+
+
+def check_model_folder(path: Path, pair: str | None = None) -> None:
+    """Raise a clear error unless `path` is a folder: ModelNotFoundError when it is missing, InputError for a file."""
+    if path.is_dir():
+        return
+    if not path.exists():
+        raise ModelNotFoundError(f"Model folder {path} does not exist. {_fetch_hint(None, pair)}")
+    parent = path.parent
+    guess = f" (its folder {parent} looks like one: pass that)" if (parent / "config.json").is_file() else ""
+    raise InputError(
+        f"Model {path} is a file, not a model folder{guess}; --model takes a folder holding config.json, the "
+        f"weights (model.safetensors or pytorch_model.bin) and the tokenizer files (source.spm and target.spm "
+        f"for opus-mt, tokenizer.json or sentencepiece.bpe.model for NLLB), or a hub id such as "
+        f"Helsinki-NLP/opus-mt-de-en."
+    )
 
 
 def cached_snapshot(model_id: str) -> Path | None:
@@ -152,7 +239,7 @@ def cached_snapshot(model_id: str) -> Path | None:
     try:
         return Path(snapshot_download(model_id, cache_dir=hub_cache_dir(), local_files_only=True))
     except HFValidationError as exc:
-        raise InputError(f"{model_id!r} is neither a model folder nor a valid hub id ({_first_line(exc)}).") from None
+        raise InputError(f"{model_id!r} is neither a model folder nor a valid hub id ({first_line(exc)}).") from None
     except (LocalEntryNotFoundError, FileNotFoundError, OSError):
         return None
 
@@ -179,13 +266,14 @@ def pull_model(model_id: str, pair: str | None = None) -> Path:
     except Exception as exc:  # network, authentication, missing repository: all mean "not downloadable"
         raise ModelNotFoundError(
             f"Model weights for {model_id} could not be downloaded into {cache_repo_dir(model_id)} "
-            f"({type(exc).__name__}: {_first_line(exc)}). {_fetch_hint(model_id, pair)}"
+            f"({type(exc).__name__}: {first_line(exc)}). {_fetch_hint(model_id, pair)}"
         ) from None
 
 
-def _resolved(ref: str, path: Path, revision: str) -> ResolvedModel:
+def _resolved(ref: str, path: Path, revision: str, version: str) -> ResolvedModel:
     """Assemble a ResolvedModel for a complete folder."""
-    return ResolvedModel(ref=ref, path=path, kind=model_kind(path), revision=revision, is_fixture=is_random_fixture(path))
+    return ResolvedModel(ref=ref, path=path, kind=model_kind(path), revision=revision,
+                         is_fixture=is_random_fixture(path), version=version)
 
 
 def _check_complete(path: Path, ref: str, where: str, pair: str | None) -> None:
@@ -212,27 +300,14 @@ def _fetch_hint(model_id: str | None, pair: str | None) -> str:
             f"then copy that cache here or pass --model with a local folder.")
 
 
-def _fingerprint(path: Path) -> str:
-    """A cheap identity for a local model: its config and the names, sizes and heads of its weight files."""
-    digest = hashlib.sha256((path / "config.json").read_bytes())
-    for name in sorted(os.listdir(path)):
-        if name.endswith((".safetensors", ".bin")):
-            file = path / name
-            digest.update(f"{name}:{file.stat().st_size}".encode())
-            with open(file, "rb") as fh:
-                # The first MiB includes the safetensors header and leading tensors; hashing gigabytes is too slow.
-                digest.update(fh.read(1 << 20))
-    return digest.hexdigest()[:16]
-
-
-def _read_json(path: Path) -> dict:
-    """A JSON object from a file, or an InputError naming the file."""
+def read_json(path: Path, default: dict | None = None) -> dict:
+    """A JSON object from a file (`default` when given and the file does not exist), or an InputError naming it."""
+    if default is not None and not path.exists():
+        return default
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"cannot read {path}: {exc}.") from None
-
-
-def _first_line(exc: Exception) -> str:
-    """The first line of an exception's message."""
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if not isinstance(data, dict):
+        raise InputError(f"cannot read {path}: it holds JSON {type(data).__name__}, not an object.")
+    return data

@@ -93,8 +93,9 @@ class Translator:
 
     @property
     def cache_model(self) -> str:
-        """The model part of a cache key: id and revision, so an updated model never returns stale entries."""
-        return f"{self.model_id}@{self.resolved.revision}"
+        """The model part of a cache key: id and version (revision and content fingerprint), so a model updated in
+        place never returns stale entries."""
+        return f"{self.model_id}@{self.resolved.version}"
 
     @property
     def decoding_options(self) -> dict:
