@@ -35,21 +35,21 @@ demo: install
 eval: eval-align eval-claims eval-mt
 
 eval-mt: install
-	$(PY) -m eval.eval_mt $(if $(MODEL),--model $(MODEL))
+	$(PY) -m xling.runs.eval_mt $(if $(MODEL),--model $(MODEL))
 
 eval-align: install
 	$(PY) -m eval.bench_align
 
 eval-claims: install
-	$(PY) -m eval.eval_claims
+	$(PY) -m xling.runs.eval_claims
 
 # Performance benchmarks: medians and ratios measured in the same run.
 bench: bench-translate bench-align
 
 # Greedy and beam 4 (the Translator's default): the CTranslate2 speed-up differs a lot between them.
 bench-translate: install
-	$(PY) -m eval.bench_translate --beam 1
-	$(PY) -m eval.bench_translate --beam 4
+	$(PY) -m xling.runs.bench_translate --beam 1
+	$(PY) -m xling.runs.bench_translate --beam 4
 
 bench-align: install
 	$(PY) -m eval.bench_align --speed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from eval import bench_translate as bench
+from xling.runs import bench_translate as bench
 
 add_ratios, summarise = bench.add_ratios, bench.summarise
 

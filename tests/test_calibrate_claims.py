@@ -1,10 +1,10 @@
-"""The best-match rules and relative features compared by `python -m eval.calibrate_claims --variants`."""
+"""The best-match rules and relative features compared by `python -m xling.runs.calibrate_claims --variants`."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from eval.calibrate_claims import (
+from xling.runs.calibrate_claims import (
     SOURCES,
     SeedMatrices,
     average_precision,

@@ -1,4 +1,4 @@
-"""`python -m eval.eval_claims` end to end on the Persian seed (embeddings and stand-in MT, plot, run record)."""
+"""`python -m xling.runs.eval_claims` end to end on the Persian seed (embeddings and stand-in MT, plot, run record)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from eval.eval_claims import main
+from xling.runs.eval_claims import main
 
 SOURCE = "003_25baae2a21a7165f.txt"
 REFERENCE = "002_ade6ea3ef36ce7e0.txt"

@@ -1,4 +1,4 @@
-"""`python -m eval.eval_mt` end to end on a tiny random model (its scores are meaningless; the path is what is tested)."""
+"""`python -m xling.runs.eval_mt` end to end on a tiny random model (its scores are meaningless; the path is what is tested)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from eval.eval_mt import main
+from xling.runs.eval_mt import main
 
 SEED = "001_2959add6671d93e8.txt"
 

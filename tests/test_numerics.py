@@ -82,7 +82,7 @@ def test_the_shipped_calibrations_are_what_the_code_uses():
     from align.scorers import SIMILARITIES
     from xling import find
 
-    for module, command in ((claims, "eval.calibrate_claims"), (find, "eval.calibrate_find")):
+    for module, command in ((claims, "xling.runs.calibrate_claims"), (find, "xling.runs.calibrate_find")):
         made_by = json.loads(module.CALIBRATION_FILE.read_text(encoding="utf-8"))["made_by"]
         assert made_by["command"] == f"python -m {command} --write" and made_by["training_data"]
     assert set(claims.CALIBRATION) == set(claims.DEFAULT_THRESHOLDS) == set(SIMILARITIES)

@@ -11,8 +11,8 @@ are interleaved so a machine that gets busier slows all of them alike. Medians o
 each one's ratio to transformers fp32 at the same batch size, measured in this same invocation, and written to
 results/bench-translate-<time>.json.
 
-    python -m eval.bench_translate            # CPU, 2 threads, batch 1, 8, 32, 3 runs, 24 tokens each
-    python -m eval.bench_translate --quick    # a smoke run (about a minute)
+    python -m xling.runs.bench_translate            # CPU, 2 threads, batch 1, 8, 32, 3 runs, 24 tokens each
+    python -m xling.runs.bench_translate --quick    # a smoke run (about a minute)
 
 A full run takes about 2 minutes on 2 cores shared with other jobs (load average 2-7). OpenMP threads wait
 passively (--omp-wait-policy): spinning threads on shared cores made every backend up to 10x slower and the
@@ -148,7 +148,7 @@ def _run_child(spec: dict, threads: int, wait_policy: str) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OMP_WAIT_POLICY=wait_policy,
                TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                PYTHONWARNINGS="ignore", TRANSFORMERS_VERBOSITY="error")
-    proc = subprocess.run([sys.executable, "-m", "eval.bench_translate", "--child", json.dumps(spec)],
+    proc = subprocess.run([sys.executable, "-m", "xling.runs.bench_translate", "--child", json.dumps(spec)],
                           cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{spec['label']} failed:\n{proc.stderr[-3000:]}")

@@ -1,4 +1,4 @@
-"""Fit the claim matcher's calibration on the seed gold: `python -m eval.calibrate_claims`.
+"""Fit the claim matcher's calibration on the seed gold: `python -m xling.runs.calibrate_claims`.
 
 For each similarity, a logistic regression (L2-regularised, Newton steps) maps the matcher's standardised
 features to P(same claim), fit on every (source sentence, reference sentence) pair of the seeds labelled by
@@ -217,7 +217,7 @@ def _shown(path: str | Path) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Fit and report every similarity's calibration; with `--write`, write it to the file the matcher loads."""
-    parser = argparse.ArgumentParser(prog="python -m eval.calibrate_claims", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m xling.runs.calibrate_claims", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=str(ROOT / "seeds"))
     parser.add_argument("--gold", default=str(ROOT / "tests" / "data" / "claims_gold.jsonl"))
     parser.add_argument("--variants", action="store_true",
@@ -241,7 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         training = (f"{_shown(args.seeds)}: {', '.join(SOURCES)} against {REFERENCE}, every sentence pair labelled "
                     f"by {_shown(args.gold)}; lexical and hybrid on the human reference translations of "
                     "eval/data/refs as stand-in MT")
-        path = write_calibration(args.write, fitted, "python -m eval.calibrate_claims --write", training)
+        path = write_calibration(args.write, fitted, "python -m xling.runs.calibrate_claims --write", training)
         print(f"wrote {path}")
     if args.variants:
         for similarity, span in WATCHED.items():

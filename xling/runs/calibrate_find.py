@@ -6,7 +6,7 @@ channels (non-English originals) and same-language ones (English texts and trans
 the weights and the leave-one-query-out precision and recall per cut; `--write` writes the weights to the file
 `xling.find` loads (xling/data/find_calibration.json), with how they were made.
 
-    .venv/bin/python -m eval.calibrate_find [--write]
+    .venv/bin/python -m xling.runs.calibrate_find [--write]
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def main() -> None:
     from eval.results import write_result
     from xling.find import CALIBRATED, CALIBRATED_COLUMNS, CALIBRATION_FILE
 
-    parser = argparse.ArgumentParser(prog="python -m eval.calibrate_find", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m xling.runs.calibrate_find", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="seeds")
     parser.add_argument("--write", nargs="?", const=str(CALIBRATION_FILE), default=None, metavar="PATH",
                         help="write the fitted weights to PATH [xling/data/find_calibration.json]")
@@ -113,10 +113,10 @@ def main() -> None:
                         "intercept": round(float(w[-1]), 3)}
     print("CALIBRATION =", consts)
     if args.write:
-        training = (f"{len(LABELS)} hand-labelled claims (eval/calibrate_find.py LABELS) over every sentence of "
+        training = (f"{len(LABELS)} hand-labelled claims (xling/runs/calibrate_find.py LABELS) over every sentence of "
                     f"{args.seeds}/ and over the human reference translations (eval/data/refs) of its non-English "
                     f"articles; {len(y)} sentence-query pairs, {int(y.sum())} positive")
-        print(f"wrote {write_calibration(args.write, consts, 'python -m eval.calibrate_find --write', training)}")
+        print(f"wrote {write_calibration(args.write, consts, 'python -m xling.runs.calibrate_find --write', training)}")
     write_result("calibrate-find", {"loqo": curves, "n": int(len(y)), "positives": int(y.sum())},
                  {"calibration": consts, "queries": len(LABELS)})
 

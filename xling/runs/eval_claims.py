@@ -178,10 +178,10 @@ def recompute_candidates(folder: str | Path, names: Sequence[str], reference: st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry: `python -m eval.eval_claims`."""
+    """Command-line entry: `python -m xling.runs.eval_claims`."""
     from eval.reference_mt import write_reference_translations
 
-    parser = argparse.ArgumentParser(prog="python -m eval.eval_claims", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m xling.runs.eval_claims", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default=str(SEEDS), help="folder of the source articles")
     parser.add_argument("--reference", default=str(REFERENCE), help="the English reference article")
     parser.add_argument("--gold", default=str(GOLD), help="claims gold (JSONL, see the README)")

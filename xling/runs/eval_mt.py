@@ -148,8 +148,8 @@ def format_table(rows: dict[str, dict], metric_names: Sequence[str]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Command-line entry: `python -m eval.eval_mt [--model MODEL]`."""
-    parser = argparse.ArgumentParser(prog="python -m eval.eval_mt", description=__doc__.splitlines()[0])
+    """Command-line entry: `python -m xling.runs.eval_mt [--model MODEL]`."""
+    parser = argparse.ArgumentParser(prog="python -m xling.runs.eval_mt", description=__doc__.splitlines()[0])
     parser.add_argument("--model", nargs="+", action="extend", default=[], metavar="[LANG=]MODEL",
                         help="hub id or folder, for every language or as LANG=MODEL for one (default: the registry's "
                              "model per language; an opus-mt-XX-en model only serves XX)")
