@@ -33,7 +33,7 @@ def test_a_sentence_with_two_matches_spans_two_rows():
     ref = prepare_text("Cuba and China met. They agreed. Nothing else.\n", "ref.txt", "en")
     fa = prepare_text("کوبا و چین دیدار کردند. چیز دیگری نیست.\n", "fa.txt", "fa")
     src = SourceResult(fa, ["Cuba and China met.", "Nothing else."], "given", "from files")
-    src.matches = [MatchRecord("fa.txt", "fa", 0, fa.sentences[0].text, "Cuba and China met.", j,
+    src.matches = [MatchRecord("fa.txt", "fa", 0, fa.sentences[0].text, "Cuba and China met.", "ref.txt", j,
                                ref.sentences[j].text, score) for j, score in ((0, 0.9), (1, 0.4))]
     parser = _Rows()
     parser.feed(render_report(CompareResult(ref, [src])))

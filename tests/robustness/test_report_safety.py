@@ -91,11 +91,11 @@ def _hostile_result():
     ref = prepare_text("Cuba and China met. <script>alert(6)</script> They agreed.\n", "<i>ref</i>.txt", "en")
     de_src = SourceResult(de, [f"translation {h}" for h in HOSTILE[: len(de.sentences)]], "mt",
                           "machine translation by <script>alert(7)</script>")
-    de_src.matches = [MatchRecord(de.doc_id, "de", 0, de.sentences[0].text, de_src.translations[0], 0,
+    de_src.matches = [MatchRecord(de.doc_id, "de", 0, de.sentences[0].text, de_src.translations[0], ref.doc_id, 0,
                                   ref.sentences[0].text, 0.9)]
     fa_src = SourceResult(fa, None, "unavailable", "weights missing <img src=x onerror=alert(8)>")
     last = ref.sentences[-1]
-    fa_src.matches = [MatchRecord(fa.doc_id, "fa", 0, fa.sentences[0].text, None, last.index, last.text, 0.7)]
+    fa_src.matches = [MatchRecord(fa.doc_id, "fa", 0, fa.sentences[0].text, None, ref.doc_id, last.index, last.text, 0.7)]
     settings = {"similarity": "<script>alert(9)</script>"}
     return CompareResult(ref, [de_src, fa_src], ["<script>alert(10)</script>"], settings)
 

@@ -23,6 +23,7 @@ class MatchRecord:
     source_index: int
     source_text: str
     translation: str | None
+    reference: str  # the reference article's id: a batch job compares each source with several
     reference_index: int
     reference_text: str
     score: float
@@ -117,6 +118,7 @@ class CompareResult:
                     "source_index": i,
                     "source_text": src.document.sentences[i].text,
                     "translation": src.translation_of(i),
+                    "reference": self.reference.doc_id,
                     "nearest_reference_index": near[0] if near else None,
                     "nearest_reference_text": self.reference.sentences[near[0]].text if near else None,
                     "nearest_score": near[1] if near else None,
