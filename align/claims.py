@@ -64,6 +64,7 @@ from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from align.lexical import ProfileCache, chrf_pairs
 from align.numerics import sigmoid
 from align.scorers import K_NEIGHBOURS, SIMILARITIES, _check_translations
+from align.signature import Signature
 from translate.document import Document
 from translate.errors import InputError
 
@@ -176,11 +177,16 @@ class ClaimMatcher:
             return self._threshold
         return DEFAULT_THRESHOLDS[self.effective_similarity(has_translations)]
 
-    def signature(self) -> str:
-        """Similarity, embedder, calibration and threshold."""
+    def signature(self, has_translations: bool = True) -> Signature:
+        """What scores a source with (or without) a translation: the similarity actually used, and the features,
+        embedder, calibration and threshold of that similarity; `requested` appears when it fell back."""
+        used = self.effective_similarity(has_translations)
         emb = self._embedder_spec if isinstance(self._embedder_spec, str) else self._embedder_spec.signature()
-        cal = ",".join(map(str, CALIBRATION[self.similarity]))
-        return f"claims:{self.similarity}|feat:v{FEATURES_VERSION}|emb:{emb}|cal:{cal}|thr:{self.threshold}"
+        settings = {"similarity": used, "requested": self.similarity if used != self.similarity else None,
+                    "features": FEATURES_VERSION, "embedder": None if used == "lexical" else emb,
+                    "calibration": list(CALIBRATION[used]), "threshold": self.threshold_for(has_translations)}
+        return Signature("claims", settings, short={"similarity": "sim", "requested": "req", "features": "feat",
+                                                    "embedder": "emb", "calibration": "cal", "threshold": "thr"})
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Symmetric-similarity embeddings via the shared (cached) embedder, created on first use."""

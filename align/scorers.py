@@ -20,6 +20,7 @@ import numpy as np
 
 from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from align.lexical import SpanProfiles, chrf_pairs
+from align.signature import Signature
 from align.numerics import prefix_sums, sigmoid
 from translate.errors import InputError
 
@@ -110,8 +111,8 @@ class Scorer(ABC):
         return self.prepare(src, tgt, src_translations).matrix()
 
     @abstractmethod
-    def signature(self) -> str:
-        """A string naming the scorer and every setting that changes its scores."""
+    def signature(self) -> Signature:
+        """The scorer's name and every setting that changes its scores."""
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.signature()}>"
@@ -154,10 +155,11 @@ class EmbeddingScorer(Scorer):
             raise InputError(f"Unknown span weighting {weighting!r}; use 'chars' or 'equal'.")
         self.k, self.center, self.scale, self.spans, self.weighting = k, center, scale, spans, weighting
 
-    def signature(self) -> str:
+    def signature(self) -> Signature:
         """Embedder, neighbourhood size, calibration and span mode."""
-        return (f"emb:{self.embedder.signature()}|k:{self.k}|c:{self.center}|t:{self.scale}"
-                f"|spans:{self.spans}|weights:{self.weighting}")
+        return Signature("embedding", {"model": self.embedder.signature(), "k": self.k, "center": self.center,
+                                       "scale": self.scale, "spans": self.spans, "weights": self.weighting},
+                         short={"model": "m", "center": "c", "scale": "t", "weights": "w"})
 
     def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
         """Embed both sides (cached) and the neighbourhood normalisers."""
@@ -266,9 +268,10 @@ class LexicalScorer(Scorer):
     def __init__(self, k: int = K_NEIGHBOURS, center: float = 0.9, scale: float = 0.15) -> None:
         self.k, self.center, self.scale = k, center, scale
 
-    def signature(self) -> str:
+    def signature(self) -> Signature:
         """Metric, neighbourhood size and calibration."""
-        return f"lex:chrF6-beta2|k:{self.k}|c:{self.center}|t:{self.scale}"
+        return Signature("lexical", {"metric": "chrF6-beta2", "k": self.k, "center": self.center, "scale": self.scale},
+                         short={"metric": "m", "center": "c", "scale": "t"})
 
     def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
         """Profile translations and targets and compute neighbourhoods over the candidates."""
@@ -360,9 +363,11 @@ class HybridScorer(Scorer):
         self.lexical = lexical or LexicalScorer()
         self.weight = weight  # of the embedding's log-odds; the lexical gets 1 - weight
 
-    def signature(self) -> str:
+    def signature(self) -> Signature:
         """Both parts and the weight."""
-        return f"hybrid:w{self.weight}[{self.embedding.signature()}][{self.lexical.signature()}]"
+        return Signature("hybrid", {"weight": self.weight, "embedding": self.embedding.signature(),
+                                    "lexical": self.lexical.signature()},
+                         short={"weight": "w", "embedding": "emb", "lexical": "lex"})
 
     def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
         """Prepare both parts."""

@@ -80,3 +80,26 @@ def test_tfidf_cosine_weighs_rare_shared_words_more():
     assert sim[0, 1] == 0.0 and (sim[:, 4] == 0.0).all()  # nothing shared, and an empty sentence
     assert np.isclose(tfidf_cosine(["a b b"], ["B a b"])[0, 0], 1.0)
     assert tfidf_cosine([], ref).shape == (0, 5)
+
+
+def test_signature_reports_the_similarity_actually_used():
+    import json
+    from importlib.metadata import version
+
+    from align.claims import DEFAULT_THRESHOLDS
+
+    m = ClaimMatcher(similarity="hybrid")
+    used = m.signature(has_translations=True).as_dict()
+    assert used["similarity"] == "hybrid" and "requested" not in used
+    assert used["calibration"] == list(CALIBRATION["hybrid"]) and used["threshold"] == DEFAULT_THRESHOLDS["hybrid"]
+    # A source without translations is scored with embeddings: the signature says so, with that setting's numbers.
+    fallback = m.signature(has_translations=False)
+    d = fallback.as_dict()
+    assert d["similarity"] == "embedding" and d["requested"] == "hybrid"
+    assert d["calibration"] == list(CALIBRATION["embedding"]) and d["threshold"] == m.threshold_for(False)
+    assert d["version"] == version("xling") and json.loads(json.dumps(d)) == d
+    assert fallback.format(short=True).startswith("claims|sim:embedding|req:hybrid|")
+    assert fallback != m.signature(has_translations=True)
+    # chrF and TF-IDF use no embedder, so the lexical signature names none; a given threshold is the one reported.
+    lexical = ClaimMatcher(similarity="lexical", threshold=0.3).signature().as_dict()
+    assert "embedder" not in lexical and lexical["threshold"] == 0.3

@@ -112,7 +112,23 @@ def test_lexical_and_hybrid_need_line_aligned_translations():
     hyb = HybridScorer(EmbeddingScorer(BagOfWords()), LexicalScorer())
     h = hyb.matrix(SRC, TGT, SRC)
     assert (h.argmax(axis=1) == np.arange(5)).all()
-    assert "hybrid" in hyb.signature() and "chrF" in hyb.signature()
+    assert "hybrid" in hyb.signature().format() and "chrF" in hyb.signature().format()
+
+
+def test_scorer_signatures_are_structured_and_versioned():
+    from importlib.metadata import version
+
+    emb = BagOfWords()
+    hyb = HybridScorer(EmbeddingScorer(emb, spans="concat"), LexicalScorer(k=2), weight=0.7).signature()
+    d = hyb.as_dict()
+    assert d["kind"] == "hybrid" and d["weight"] == 0.7 and d["version"] == version("xling")
+    assert d["embedding"]["spans"] == "concat" and d["lexical"]["k"] == 2 and "version" not in d["lexical"]
+    long, short = hyb.format(), hyb.format(short=True)
+    # The version is written once, for the whole nested signature, and the short form is the compact one.
+    assert long.count("version:") == 1 and long.endswith(f"|version:{version('xling')}")
+    assert short.count("|v:") == 1 and len(short) < len(long) and "w:0.7" in short
+    assert EmbeddingScorer(emb).signature() == EmbeddingScorer(emb).signature()
+    assert EmbeddingScorer(emb).signature() != EmbeddingScorer(emb, spans="concat").signature()
 
 
 def test_make_scorer_falls_back_without_translations():
