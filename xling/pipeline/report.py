@@ -7,7 +7,7 @@ article, a file name or a model is ever written into the page unescaped, and not
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import jinja2
 
 if TYPE_CHECKING:
+    from align.pairing import Pairing
+    from translate.document import Document
     from xling.pipeline.results import CompareResult, SourceResult
 
 # With more sources than this, each source's table starts folded (a <details> element, so no script is needed):
@@ -126,47 +128,122 @@ class DroppedView:
     items: list[tuple[str, Text]]
 
 
+@dataclass(frozen=True)
+class PairLink:
+    """A reference a source is paired with (or came closest to), the pairing score and the pair's section id."""
+
+    reference: str
+    score: float | None  # None: paired by a group given in the corpus, not by similarity
+    href: str = ""  # "" when the pair has no section on the page
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """A source in the index of pairs: its language, the references it is paired with, or its nearest miss."""
+
+    source: str
+    lang_label: str  # "" when no comparison holds the source, so its language is not known here
+    pairs: list[PairLink]
+    unpaired: bool
+    closest: PairLink | None  # for a source with no pair: its highest-scoring pairing, below the cut
+
+
 def render_report(result: CompareResult) -> str:
     """The whole report page for a compare result, as an HTML string."""
-    return _template().render(report_view(result))
+    return _template("report.html.j2").render(view=report_view(result))
 
 
 @lru_cache(maxsize=1)
-def _template() -> jinja2.Template:
-    env = jinja2.Environment(
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.PackageLoader("xling.pipeline", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt field fails the render instead of printing nothing
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    return env.get_template("report.html.j2")
 
 
-def report_view(result: CompareResult) -> dict:
-    """The plain data the report template lays out: every text, count and id on the page, nothing escaped."""
+def _template(name: str) -> jinja2.Template:
+    return _environment().get_template(name)  # the environment caches compiled templates
+
+
+def report_view(result: CompareResult, id_prefix: str = "") -> dict:
+    """The plain data the report template lays out: every text, count and id on the page, nothing escaped.
+
+    Every id of the page part starts with `id_prefix`, so one page can hold the parts of several references.
+    """
     ref = result.reference
     missing = result.translations_missing()
     langs = {s.name: s.document.lang for s in result.sources}
     return {
+        "id_prefix": id_prefix,
         "reference": {"name": ref.doc_id, "sentences": len(ref.sentences), "lang_label": _lang_label(ref.lang)},
         "similarity": str(result.settings.get("similarity", "")),
         "missing": [(s.name, s.document.lang) for s in missing],
         "pulls": sorted({f"{s.document.lang}-en" for s in missing}),
         "fixture_names": [s.name for s in result.sources if s.translation_status == "fixture"],
-        "sources": [_source_view(result, src, id_) for src, id_ in
+        "sources": [_source_view(result, src, id_prefix + id_) for src, id_ in
                     zip(result.sources, source_ids([s.name for s in result.sources]), strict=True)],
         "unsupported": len(result.unsupported_reference_indices()),
         "fold": len(result.sources) > FOLD_ABOVE,
         "by_reference": [_reference_row(result, sent.index, langs) for sent in ref.sentences],
-        "dropped": [DroppedView(doc.doc_id, [(d.reason, _text(d.text.strip(), doc.lang)) for d in doc.dropped])
-                    for doc in (ref, *(s.document for s in result.sources)) if doc.dropped],
+        "dropped": _dropped_views([ref, *(s.document for s in result.sources)]),
+    }
+
+
+def render_corpus_report(comparisons: list[CompareResult], pairings: list[Pairing], unpaired: list[str]) -> str:
+    """One report page for a batch job: an index of pairs, then each reference's comparison, then dropped text.
+
+    With one comparison and no unpaired source it is the one-reference page, byte for byte.
+    """
+    if len(comparisons) == 1 and not unpaired:
+        return render_report(comparisons[0])
+    return _template("corpus.html.j2").render(corpus_view(comparisons, pairings, unpaired))
+
+
+def corpus_view(comparisons: list[CompareResult], pairings: list[Pairing], unpaired: list[str]) -> dict:
+    """The plain data of the corpus page: the index of pairs, one report_view per reference, dropped text."""
+    # "r1-", "r2-": a number then "-" cannot be a prefix of another part's prefix, so ids stay unique on the page.
+    parts = [report_view(c, id_prefix=f"r{k}-") for k, c in enumerate(comparisons, 1)]
+    scores = {(p.source_id, p.reference_id): p.score for p in pairings}
+    sections: dict[str, list[PairLink]] = {}
+    langs: dict[str, str] = {}
+    for comparison, part in zip(comparisons, parts, strict=True):
+        ref_id = comparison.reference.doc_id
+        for src, view in zip(comparison.sources, part["sources"], strict=True):
+            sections.setdefault(src.name, []).append(PairLink(ref_id, scores.get((src.name, ref_id)), view.id))
+            langs.setdefault(src.name, view.lang_label)
+    best: dict[str, Pairing] = {}
+    for p in pairings:
+        if p.score is not None and (p.source_id not in best or p.score > best[p.source_id].score):
+            best[p.source_id] = p
+    order = list(dict.fromkeys([*(p.source_id for p in pairings), *sections, *unpaired]))
+    alone = set(unpaired)
+    rows = []
+    for source in order:
+        near = best.get(source) if source not in sections else None
+        rows.append(IndexRow(source, langs.get(source, ""), sections.get(source, []), source in alone,
+                             None if near is None else PairLink(near.reference_id, near.score)))
+    references = dict.fromkeys([*(p.reference_id for p in pairings), *(c.reference.doc_id for c in comparisons)])
+    docs = {d.doc_id: d for c in comparisons for d in (c.reference, *(s.document for s in c.sources))}
+    return {
+        "index": rows,
+        "counts": {"sources": len(order), "references": len(references), "compared": len(comparisons),
+                   "pairs": sum(len(links) for links in sections.values()), "unpaired": len(alone)},
+        "parts": parts,
+        "dropped": _dropped_views(docs.values()),
     }
 
 
 def source_ids(names: Sequence[str]) -> list[str]:
     """The HTML id of each source's section, in order; the summary and the navigation link to them."""
     return ["src-" + "".join(c if c.isalnum() else "-" for c in name) for name in names]
+
+
+def _dropped_views(docs: Iterable[Document]) -> list[DroppedView]:
+    return [DroppedView(doc.doc_id, [(d.reason, _text(d.text.strip(), doc.lang)) for d in doc.dropped])
+            for doc in docs if doc.dropped]
 
 
 def _dir(lang: str) -> str:
