@@ -8,6 +8,9 @@ Ray engine is asked for.
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +29,8 @@ from xling.pipeline.results import CompareResult, SourceResult
 from xling.pipeline.stages import EnglishStage, MatchStage, ProfileStage, batch_of, prepare_batch, rows_of
 
 ENGINES = ("local", "ray")
+# Test hook: the driver kills itself (SIGKILL) after recording this many finished sources, as a crash would.
+KILL_AFTER_ENV = "XLING_TEST_KILL_AFTER"
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,7 @@ def run_corpus(
             fresh[row["id"]] = done
             if state is not None:
                 state.save(row["id"], row["text"], *done)
+                _maybe_die(len(fresh))
     result = _assemble(records, refs, {**finished, **fresh}, settings)
     for line in result.notices:
         say(line)
@@ -115,6 +121,13 @@ def run_corpus(
     if outdir is not None:
         write_corpus_outputs(result, outdir, formats)
     return result
+
+
+def _maybe_die(saved: int) -> None:
+    """Kill this process once `saved` sources are recorded, when the test hook asks for it (see KILL_AFTER_ENV)."""
+    limit = os.environ.get(KILL_AFTER_ENV)
+    if limit and saved >= int(limit):
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _pair(rows: list[dict], refs: list[Document], records: list[CorpusRecord], ref_groups: dict[str, str | None],
@@ -247,9 +260,14 @@ class _RayRunner:
                 kwargs["address"] = self.address
             ray.init(**kwargs)
             self._started = True
+        # Ray Data's own per-operator bars are the progress of this engine (rows per stage, with rates); its
+        # execution logs and deprecation notes are not for our users.
+        logging.getLogger("ray").setLevel(logging.ERROR)
         ctx = ray.data.DataContext.get_current()
         ctx.enable_progress_bars = self.progress
-        ctx.verbose_progress = False
+        ctx.enable_operator_progress_bars = self.progress
+        ctx.print_on_execution_start = False
+        ctx.enable_auto_log_stats = False
         self.ray = ray
         return self
 
@@ -257,11 +275,10 @@ class _RayRunner:
         if self._started:
             self.ray.shutdown()
 
-    def _actors(self) -> int:
-        if self.workers:
-            return self.workers
-        cpus = int(self.ray.available_resources().get("CPU", 1))
-        return max(1, cpus)
+    def _pool(self):
+        """An actor pool of `workers` actors (default: one per CPU Ray has), each holding its own models."""
+        size = self.workers or max(1, int(self.ray.available_resources().get("CPU", 1)))
+        return self.ray.data.ActorPoolStrategy(size=size)
 
     def prepare(self, records: list[CorpusRecord], settings: JobSettings, clock: StageClock) -> list[dict]:
         """The same stages as the local runner, as map_batches over one dataset; rows come back to the driver."""
@@ -275,9 +292,9 @@ class _RayRunner:
                             fn_constructor_kwargs={"models": settings.models,
                                                    "translations_dir": settings.translations_dir,
                                                    "use_mt": settings.use_mt},
-                            concurrency=self._actors(), **gpu)
+                            compute=self._pool(), **gpu)
         ds = ds.map_batches(ProfileStage, batch_format="numpy", batch_size=_LocalRunner.BATCH,
-                            fn_constructor_kwargs={"embedder": settings.embedder}, concurrency=self._actors())
+                            fn_constructor_kwargs={"embedder": settings.embedder}, compute=self._pool())
         rows = [_plain(row) for row in ds.take_all()]
         order = {r.id: k for k, r in enumerate(records)}
         rows.sort(key=lambda row: order[row["id"]])
@@ -296,7 +313,7 @@ class _RayRunner:
         ds = ds.map_batches(MatchStage, batch_format="numpy", batch_size=_LocalRunner.BATCH,
                             fn_constructor_kwargs={"references": refs, "similarity": settings.similarity,
                                                    "embedder": settings.embedder, "threshold": settings.threshold},
-                            concurrency=self._actors())
+                            compute=self._pool())
         n = 0
         for row in ds.iter_rows():
             n += 1
