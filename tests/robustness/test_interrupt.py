@@ -72,7 +72,7 @@ def test_ctrl_c_and_kill_during_a_batch_then_resume(tmp_path, tiny_marian_dir):
     assert 2 <= len(finished) < N_DOCS, finished
 
     # What a killed run (SIGKILL, power loss) leaves: a temporary file beside an output. Resume must discard it.
-    stale = out / f".{sources[-2].name}.x1y2z3.tmp"
+    stale = out / ".xl-x1y2z3ab.tmp"
     stale.write_text("half a translat")
 
     res = run_xling(*args, env=env, timeout=300)

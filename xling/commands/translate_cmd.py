@@ -2,66 +2,62 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import sys
-import warnings
 from pathlib import Path
 
 import click
 
-from translate.errors import InputError
+from translate.errors import InputError, XlingError
 
 BACKENDS = ["auto", "hf", "ct2"]
 
 
-class _Translators:
-    """One Translator per source language, loaded on first use (a folder may mix German and Persian)."""
-
-    def __init__(self, options: dict) -> None:
-        self.options = options
-        self.loaded: dict[str, object] = {}
-
-    def report_to(self, progress) -> None:
-        """Send every translator's progress to one bar."""
-        for tr in self.loaded.values():
-            tr.progress = progress
-
-    def get(self, lang: str):
-        """The translator for `lang`, loading it (and saying which backend it chose) the first time."""
-        if lang not in self.loaded:
-            from translate.translator import RandomModelWarning, Translator
-
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", RandomModelWarning)
-                tr = Translator(source=lang, **self.options)
-            for w in caught:
-                click.echo(f"WARNING: {w.message}", err=True)
-            click.echo(f"backend: {tr.backend_name}", err=True)
-            click.echo(f"model: {tr.model_id} ({tr.pair}, revision {tr.resolved.revision})", err=True)
-            self.loaded[lang] = tr
-        return self.loaded[lang]
+def _announce(tr, warned: list[str]) -> None:
+    """Say which model and backend a newly loaded translator uses, and any warning it raised (a random model)."""
+    for message in warned:
+        click.echo(f"WARNING: {message}", err=True)
+    click.echo(f"backend: {tr.backend_name}", err=True)
+    click.echo(f"model: {tr.model_id} ({tr.pair}, revision {tr.resolved.revision})", err=True)
 
 
-def _passes_through(doc, target: str) -> bool:
-    """Whether a document needs no model: already in the target language, or without any language to translate."""
-    from translate.prepare import UNDETERMINED
-
-    return doc.lang in (target, UNDETERMINED) or not doc.sentences
+# A document whose output name the file system rejects fails alone; a full or read-only disk stops the job.
+_DOCUMENT_ERRNOS = frozenset({errno.ENAMETOOLONG, errno.EILSEQ, errno.EINVAL, errno.EFBIG})
 
 
-def _stale_temps(outdir: Path, name: str, before: float) -> list[Path]:
-    """Temporary files a killed earlier run left for one output (they never hold a finished translation).
+def _document_files(folder: Path) -> list[Path]:
+    """The *.txt files of a folder job, in name order; InputError if there are none."""
+    files = sorted(f for f in folder.glob("*.txt") if f.is_file())
+    if not files:
+        raise InputError(f"{folder} holds no .txt files; put one UTF-8 text file per article in it.")
+    return files
 
-    Only files last written before `before` (this run's start) count: a newer one belongs to another run
-    translating the same folder right now, and deleting it would make that run's rename fail.
-    """
-    stale = []
-    for path in outdir.glob(f".{name}.*.tmp"):
-        try:
-            if path.stat().st_mtime < before:
-                stale.append(path)
-        except FileNotFoundError:
-            pass  # the other run renamed or removed it meanwhile
-    return stale
+
+def _check_outputs(input_path: str, files: list, output: str | None, outdir: Path | None, fmt: str) -> None:
+    """InputError before anything is written when an output would be, or resolve to, one of the inputs."""
+    from translate.atomic import check_not_input
+    from translate.outputs import output_name
+
+    if not output:
+        return
+    if outdir is None:
+        check_not_input([output], files)
+        return
+    check_not_input([outdir], [input_path])  # DIR -o DIR, by any spelling or link
+    # FILE -o ITS_OWN_FOLDER, or an output in OUTDIR that is a hard link to an input.
+    check_not_input([outdir / output_name(Path(f).name, fmt) for f in files], files, follow_links=False)
+
+
+def _document_failure(exc: Exception) -> str | None:
+    """One line saying why a document failed on its own, or None when the failure concerns the whole job."""
+    from translate.errors import first_line
+
+    if isinstance(exc, OSError):
+        if exc.errno not in _DOCUMENT_ERRNOS:
+            return None
+        return f"cannot write {exc.filename}: {exc.strerror}" if exc.filename else str(exc.strerror or exc)
+    return first_line(exc)
 
 
 @click.command()
@@ -95,7 +91,9 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
 
     A folder (or a file with -o naming an existing folder) writes OUTDIR/<file name> per document (<stem>.jsonl / .tsv for those formats).
     It resumes: documents whose output already exists are skipped, and every output is written to a temporary
-    file and renamed, so an interrupted run never leaves half a file.
+    file and renamed, so an interrupted run never leaves half a file. A document that fails (unreadable, not
+    text, a name the file system rejects) is reported and the others are done; the run then exits with 1.
+    No output may be an input: -o naming the input file or folder (by any path, link or hard link) is refused.
 
     Model weights come from --model, or the registry's model for the pair in the Hugging Face cache
     ($HF_HOME); fetch them with `xling models pull de-en` on a machine with network access.
@@ -108,11 +106,14 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
     """
     import time
 
-    from translate.atomic import write_text_atomic
+    from translate.atomic import stale_temps, write_text_atomic
+    from translate.langid import resolve_language
     from translate.outputs import output_name, render
-    from translate.prepare import load_documents
+    from translate.pool import TranslatorPool
+    from translate.prepare import load_document
 
     started = time.time()
+    debug = bool(click.get_current_context().find_root().params.get("debug"))
 
     is_dir = input_path != "-" and Path(input_path).is_dir()
     if input_path != "-" and not Path(input_path).exists():
@@ -121,60 +122,83 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
         raise InputError("translating a folder needs -o OUTDIR for the per-document outputs.")
     if is_dir and Path(output).exists() and not Path(output).is_dir():
         raise InputError(f"-o {output} is a file; translating a folder needs -o OUTDIR, a folder for the outputs.")
-    docs = load_documents(input_path, lang=source_lang)
+    if source_lang:
+        source_lang = resolve_language(source_lang)  # once, rather than as a failure of every document
     # An existing folder given as -o for a single file receives <name> like a folder run would write.
     outdir = Path(output) if is_dir or (output and Path(output).is_dir()) else None
+    files = _document_files(Path(input_path)) if is_dir else [input_path]
+    _check_outputs(input_path, files, output, outdir, fmt)
+    # In a folder job one bad document is reported and the others are done; the exit code says some failed.
+    failed: list[str] = []
+
+    def _failed(name: str, exc: Exception) -> None:
+        why = _document_failure(exc)
+        if not is_dir or why is None or debug:
+            raise exc
+        click.echo(f"{name}: not translated: {why}", err=True)
+        failed.append(name)
+
+    docs = []
+    for f in files:
+        try:
+            docs.append(load_document(f, lang=source_lang))
+        except Exception as exc:  # noqa: BLE001 - reported per document by _failed, or raised there
+            _failed(Path(f).name, exc)
     todo = docs
     if outdir is not None:
         outdir.mkdir(parents=True, exist_ok=True)
-        done = [d for d in docs if (outdir / output_name(d.doc_id, fmt)).is_file()]
+        # Temporary files of an earlier, killed run (never a finished output); newer ones are a live run's.
+        for stale in stale_temps(outdir, started, names=[output_name(d.doc_id, fmt) for d in docs]):
+            stale.unlink(missing_ok=True)
+        done = [d for d in docs if os.path.isfile(outdir / output_name(d.doc_id, fmt))]
         if done:
             click.echo(f"skipping {len(done)} of {len(docs)} documents already translated in {outdir} "
                        "(delete their outputs to redo them)", err=True)
         todo = [d for d in docs if d not in done]
 
-    cache = None
-    if not no_cache:
-        from translate.cache import TranslationCache
+    bar, written = None, 0
+    pool = TranslatorPool(target_lang, model=model, use_cache=not no_cache, on_load=_announce, backend=backend,
+                          device=device, beam=beam, batch_size=batch_size, max_length=max_length)
+    with pool:
+        try:
+            # Models load before the bar appears, so a missing-weights message is not printed under an empty bar.
+            for lang in dict.fromkeys(lang for d in todo for lang in pool.languages_needed(d)):
+                pool.translator(lang)
+            if not quiet:
+                from tqdm import tqdm
 
-        cache = TranslationCache()
-    bar = None
-    translators = _Translators(dict(target=target_lang, model=model, backend=backend, device=device, beam=beam,
-                                    batch_size=batch_size, max_length=max_length, cache=cache))
-    try:
-        # Models load before the bar appears, so a missing-weights message is not printed under an empty bar.
-        for lang in dict.fromkeys(d.lang for d in todo if not _passes_through(d, target_lang)):
-            translators.get(lang)
-        if not quiet:
-            from tqdm import tqdm
+                bar = tqdm(total=sum(len(d) for d in todo if pool.languages_needed(d)), unit="sent",
+                           desc="translating", file=sys.stderr, dynamic_ncols=True)
+                pool.report_to(bar)
+            for doc in todo:
+                try:
+                    if not pool.languages_needed(doc):
+                        click.echo(f"{doc.doc_id}: language {doc.lang!r}, {len(doc)} sentences written unchanged "
+                                   "(nothing to translate)", err=True)
+                        translations = doc.texts()
+                    else:
+                        translations = pool.translate_document(doc)
+                    text = render(doc, translations, fmt)
+                    if outdir is not None:
+                        # A file xling owns in the output folder: a link planted there is replaced, not followed.
+                        write_text_atomic(outdir / output_name(doc.doc_id, fmt), text, follow_links=False)
+                        written += 1
+                    elif output:
+                        write_text_atomic(Path(output), text)
+                    else:
+                        click.echo(text, nl=False)
+                except Exception as exc:  # noqa: BLE001 - reported per document by _failed, or raised there
+                    _failed(doc.doc_id, exc)
+        finally:
+            if bar is not None:
+                bar.close()
 
-            bar = tqdm(total=sum(len(d) for d in todo if not _passes_through(d, target_lang)), unit="sent",
-                       desc="translating", file=sys.stderr, dynamic_ncols=True)
-            translators.report_to(bar)
-        for doc in todo:
-            if _passes_through(doc, target_lang):
-                click.echo(f"{doc.doc_id}: language {doc.lang!r}, {len(doc)} sentences written unchanged "
-                           "(nothing to translate)", err=True)
-                translations = doc.texts()
-            else:
-                translations = translators.get(doc.lang).translate_document(doc)
-            text = render(doc, translations, fmt)
-            if outdir is not None:
-                name = output_name(doc.doc_id, fmt)
-                for stale in _stale_temps(outdir, name, started):
-                    stale.unlink(missing_ok=True)
-                write_text_atomic(outdir / name, text)
-            elif output:
-                write_text_atomic(Path(output), text)
-            else:
-                click.echo(text, nl=False)
-    finally:
-        if bar is not None:
-            bar.close()
-        if cache is not None:
-            cache.close()
     if outdir is not None:
-        click.echo(f"wrote {len(todo)} translations to {outdir}", err=True)
+        click.echo(f"wrote {written} translations to {outdir}", err=True)
+    if failed:
+        shown = ", ".join(failed[:5]) + (f" and {len(failed) - 5} more" if len(failed) > 5 else "")
+        raise XlingError(f"{len(failed)} of {len(files)} documents failed: {shown} (see the lines above); "
+                         "the others were translated.")
 
 
 def _model_for(ref: str | None, model: str | None) -> tuple[str, str | None]:
