@@ -7,9 +7,10 @@ of the intersection of two sorted arrays. tests/test_align_scorers.py checks equ
 
 Keys are numbers, not strings: `SpanProfiles` hashes every n-gram of a whole document at once with numpy
 (a polynomial rolling hash), and ranks repeated n-grams within any span of consecutive sentences, so the
-profile of a span (a DP bead of up to 4 sentences) is a few array slices and one sort. The intersections
-run in a numba kernel over a whole batch of pairs: a DP over two 5,000-sentence documents asks for about
-a million of them, and Python set intersections cost ~20 us each.
+profile of a span (one side of a DP bead: with the default bead set, up to five sentences) is a few array
+slices and one sort. The intersections run in a compiled (numba) kernel over a whole batch of pairs: a DP over
+two long documents asks for one per candidate bead, far too many for Python set intersections
+(`make bench-align` measures it; the README gives the figures).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _CACHE_SPANS = 4096
 
 def _compiled(fn):
     """`fn` compiled by numba, with the machine code cached on disk beside the module (or in the user's
-    cache) so later runs skip the ~1 s compile; where neither is writable, compiled afresh each run."""
+    cache) so later runs skip the compile; where neither is writable, compiled afresh each run."""
     try:
         return numba.njit(cache=True)(fn)
     except RuntimeError:  # numba: "cannot cache function ...: no locator available"

@@ -4,10 +4,11 @@ Modelled on sacrebleu's metrics: a small base class with a signature that makes 
 `Scorer.prepare(src, tgt, src_translations)` returns a `PairScorer` that scores spans of consecutive
 sentences (the beads of the parallel aligner) or single pairs (`matrix`, used by the claim matcher).
 
-Raw similarities are not comparable across sentences (e5 cosines of related and unrelated pairs both sit
-in 0.80-0.89), so every score is a ratio margin (Artetxe & Schwenk 2019): the similarity divided by the
-mean similarity of each side to its k nearest neighbours on the other side. A span's neighbourhood is
-the mean of its sentences'. A logistic map turns margins into scores in [0, 1]; 0.5 is "as similar as a
+Raw similarities are not comparable across sentences (e5 cosines of related and unrelated pairs share one
+narrow band near the top of the scale; the README gives it), so every score is a ratio margin (Artetxe &
+Schwenk 2019): the similarity divided by the mean similarity of each side to its k nearest neighbours on the
+other side. A span's neighbourhood is the mean of its sentences', weighted by default by their characters (a short
+junk line must not pull it down). A logistic map turns margins into scores in [0, 1]; 0.5 is "as similar as a
 typical nearest neighbour".
 """
 
