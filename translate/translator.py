@@ -1,4 +1,9 @@
-"""The Translator: one model for one language pair, translating sentences in length-sorted batches."""
+"""The Translator: one model for one language pair, translating sentences in length-sorted batches.
+
+One object per model with explicit batch calls, as CTranslate2's `Translator`, whatever backend runs it. Batches
+are sorted by length so little compute goes to padding; a sentence too long for the model is split and its
+pieces joined again, never truncated; translations go through the persistent cache, so a re-run translates
+nothing twice."""
 
 from __future__ import annotations
 
