@@ -49,6 +49,7 @@ class XlingGroup(click.Group):
     """Turns library errors into one-line messages with the right exit code; --debug shows tracebacks."""
 
     def invoke(self, ctx: click.Context):
+        """Run the subcommand; turn library errors, Ctrl-C, SIGTERM and OS errors into one line and an exit code."""
         try:
             with _sigterm_unwinds():
                 return super().invoke(ctx)

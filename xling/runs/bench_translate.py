@@ -12,11 +12,11 @@ each one's ratio to transformers fp32 at the same batch size, measured in this s
 results/bench-translate-<time>.json.
 
     python -m xling.runs.bench_translate            # CPU, 2 threads, batch 1, 8, 32, 3 runs, 24 tokens each
-    python -m xling.runs.bench_translate --quick    # a smoke run (about a minute)
+    python -m xling.runs.bench_translate --quick    # a smoke run: one run, few sentences, short outputs
 
-A full run takes about 2 minutes on 2 cores shared with other jobs (load average 2-7). OpenMP threads wait
-passively (--omp-wait-policy): spinning threads on shared cores made every backend up to 10x slower and the
-comparison meaningless. The load average at start and end is kept in the record.
+OpenMP threads wait passively (--omp-wait-policy): spinning threads on shared cores slowed every backend by
+many times and made the comparison meaningless. The load average at start and end is kept in the record, so a
+figure measured on a busy machine says so.
 """
 
 from __future__ import annotations
@@ -218,8 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--new-tokens", type=int, default=24, help="output tokens per sentence (min = max)")
     ap.add_argument("--beam", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
-    # Spinning OpenMP threads wait out whole time slices when other jobs share the cores: on a busy 2-core machine
-    # transformers with 2 spinning threads ran 10x slower than with 1. Passive waiting measures the code instead.
+    # Spinning OpenMP threads wait out whole time slices when other jobs share the cores: on a busy machine
+    # transformers with 2 spinning threads ran many times slower than with 1. Passive waiting measures the code.
     ap.add_argument("--omp-wait-policy", default="PASSIVE", choices=["PASSIVE", "ACTIVE"])
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ap.add_argument("--workdir", type=Path, default=None, help="keep the model and conversions here for reuse")

@@ -1,13 +1,13 @@
 """Fit the claim matcher's calibration on the seed gold: `python -m xling.runs.calibrate_claims`.
 
-For each similarity, a logistic regression (L2-regularised, Newton steps) maps the matcher's standardised
-features to P(same claim), fit on every (source sentence, reference sentence) pair of the seeds labelled by
-tests/data/claims_gold.jsonl. With 16 true pairs among 1,680, only 2-4 weights plus an intercept are fit,
-and the report shows leave-one-source-out (LOSO) figures: weights fit on two sources, scored on the third.
-The threshold printed maximises LOSO F1 + in-sample F1 (ties: the stricter cut): LOSO alone rests on two
-or three held-out hits and jumps between distant cuts, in-sample alone flatters the fit. Average precision
-(threshold-free) is shown for both, against a chance level of 16/1,680 = 0.010. Lexical and hybrid use the
-human reference translations (eval/data/refs) as stand-in MT, so their fit is optimistic for real MT output.
+For each similarity, a logistic regression (L2-regularised, Newton steps: `align.numerics.fit_logistic`) maps the
+matcher's one feature to P(same claim), fit on every (source sentence, reference sentence) pair of the seeds
+labelled by tests/data/claims_gold.jsonl. True pairs are a handful among all pairs, so only a slope and an
+intercept are fit, and the report shows leave-one-source-out (LOSO) figures: fit on two sources, scored on the
+third. The threshold printed maximises LOSO F1 + in-sample F1 (ties: the stricter cut): LOSO alone rests on a
+few held-out hits and jumps between distant cuts, in-sample alone flatters the fit. Average precision
+(threshold-free) is shown for both, against its chance level (the share of true pairs). Lexical and hybrid use
+the human reference translations (eval/data/refs) as stand-in MT, so their fit is optimistic for real MT output.
 Prints the weights and thresholds; `--write` writes them to the file align/claims.py loads
 (align/data/claims_calibration.json), with how they were made.
 
@@ -62,8 +62,8 @@ def average_precision(p: np.ndarray, y: np.ndarray) -> float:
 
 def per_source_ap(loso: np.ndarray, y: np.ndarray, names: np.ndarray) -> str:
     """Held-out AP of each source against its own chance level. Pooled LOSO AP mixes scores from three different
-    fits: a fit without 003 (11 of the 16 true pairs) is flat, so 003's pairs all rank below the others even where
-    the feature orders them well within 003."""
+    fits: a fit without 003 (which holds most of the true pairs) is flat, so 003's pairs all rank below the others
+    even where the feature orders them well within 003."""
     parts = []
     for name in SOURCES:
         held = names == name
@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         x, y, names = collect(similarity, Path(args.seeds), Path(args.gold))
         r = fit_and_score(x, y, names)
         best, loso, p_all = r["threshold"], r["loso"], r["in"]
-        # Two decimals: the signature names the weights, and with 16 true pairs finer digits are noise.
+        # Two decimals: the signature names the weights, and with so few true pairs finer digits are noise.
         fitted[similarity] = {"weights": [round(float(v), 2) for v in r["weights"]], "threshold": best}
         print(f"{similarity}: weights {tuple(fitted[similarity]['weights'])}  threshold {best}"
               f"  AP LOSO {average_precision(loso, y):.3f} in-sample {average_precision(p_all, y):.3f}")
