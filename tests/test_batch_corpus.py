@@ -176,3 +176,62 @@ def test_importing_the_batch_package_loads_no_heavy_module():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# ----- the synthetic benchmark corpus (xling/batch/synthetic.py), on a small stand-in for Text+Berg
+
+
+@pytest.fixture
+def textberg(tmp_path):
+    folder = tmp_path / "textberg"
+    folder.mkdir()
+    (folder / "dev.de").write_text("".join(f"Der Gipfel Nummer {i} liegt hoch .\n" for i in range(40)), "utf-8")
+    (folder / "dev.fr").write_text("".join(f"Le sommet numéro {i} est haut .\n" for i in range(40)), "utf-8")
+    return folder
+
+
+def test_synthetic_corpus_is_deterministic_and_reads_back(tmp_path, textberg):
+    from xling.batch.synthetic import build_corpus
+
+    first = build_corpus(tmp_path / "a", 60, 14, seed=3, textberg_folder=textberg)
+    again = build_corpus(tmp_path / "b", 60, 14, seed=3, textberg_folder=textberg)
+    other = build_corpus(tmp_path / "c", 60, 14, seed=4, textberg_folder=textberg)
+    assert first.sources.read_bytes() == again.sources.read_bytes()
+    assert first.references.read_bytes() == again.references.read_bytes()
+    assert first.sources.read_bytes() != other.sources.read_bytes()
+    sources, references = read_corpus(first.sources), read_corpus(first.references)
+    assert len(sources) == 60 and len(references) == 14
+    assert {r.lang for r in references} == {"en"} and {r.lang for r in sources} <= {"de", "fr", "fa", "en"}
+    assert all(r.group is None and r.text.strip() for r in sources + references)
+    expected = first.expected_pairs()
+    cuba_refs = sorted(i for i, story in first.reference_stories.items() if story == "china-cuba")
+    assert cuba_refs == ["r00000", "r00012"]  # references go round the 12 stories
+    for src in sources:
+        story = first.source_stories[src.id]
+        assert expected[src.id] == sorted(i for i, s in first.reference_stories.items() if s == story)
+        if story in ("textberg", "xi-central-asia", "rail-strike", "museum"):
+            assert expected[src.id] == []
+        if story == "textberg":
+            assert ("Gipfel" in src.text) == (src.lang == "de")
+    assert {first.source_stories[s] for s, refs in expected.items() if refs} >= {"china-cuba"}
+
+
+def test_synthetic_corpus_as_parquet_with_groups(tmp_path, textberg):
+    from xling.batch.synthetic import build_corpus
+
+    jsonl = build_corpus(tmp_path / "j", 20, 12, seed=1, textberg_folder=textberg)
+    parquet = build_corpus(tmp_path / "p", 20, 12, seed=1, fmt="parquet", with_group=True,
+                           textberg_folder=textberg)
+    assert parquet.sources.suffix == ".parquet"
+    grouped = read_corpus(parquet.sources)
+    assert [r.group for r in grouped] == [parquet.source_stories[r.id] for r in grouped]
+    assert [r.text for r in grouped] == [r.text for r in read_corpus(jsonl.sources)]
+
+
+def test_synthetic_corpus_explains_missing_data(tmp_path):
+    from xling.batch.synthetic import build_corpus
+
+    with pytest.raises(InputError, match="set XLING_TEXTBERG"):
+        build_corpus(tmp_path / "x", 5, 5, textberg_folder=tmp_path)
+    with pytest.raises(InputError, match="format"):
+        build_corpus(tmp_path / "x", 5, 5, fmt="csv")
