@@ -47,6 +47,43 @@ def test_lang_argument_overrides_and_is_checked():
     assert [resolve_language(c) for c in ("deu_Latn", "pes_Arab", "German", "fas")] == ["de", "fa", "de", "fa"]
 
 
+_DE_LONG = ("Die Regierung in Peking hat am Montag angekündigt, dass sie die Zusammenarbeit mit Kuba in vielen "
+            "Bereichen weiter ausbauen will, und sie nannte dabei vor allem die öffentliche Sicherheit.")
+_EN_LONG = ("China and Cuba will deepen their cooperation in security and law enforcement, the ministers said on "
+            "Friday in Beijing, according to a statement released by the official news agency.")
+_FA_LONG = ("روابط چین و کوبا نمونه ای برای همبستگی و همکاری کشورهای سوسیالیستی و کمک صادقانه کشورهای در حال رشد "
+            "به یکدیگر است و دو طرف بر گسترش همکاری تاکید کردند.")
+
+
+def test_paragraph_languages_decides_long_paragraphs_and_lets_short_ones_inherit():
+    from translate.langid import paragraph_languages
+
+    assert paragraph_languages([_DE_LONG, _EN_LONG, _DE_LONG]) == ("de", ["de", "en", "de"])
+    # Short: a title, a URL, a number inherit; the Persian line is in another script, which rules German out.
+    short = ["Global Times", "https://example.com/a/1", "2022", "«ما با کوبا هستیم»"]
+    assert paragraph_languages([_DE_LONG, *short, _DE_LONG]) == ("de", ["de", "de", "de", "de", "fa", "de"])
+    assert paragraph_languages([_FA_LONG, "CNN", _FA_LONG]) == ("fa", ["fa", "fa", "fa"])
+    # Only short lines: the text as a whole decides, as detect_language did before paragraphs had languages.
+    assert paragraph_languages(["Hallo Welt.", "Das ist ein Test."]) == ("de", ["de", "de"])
+
+
+def test_text_mostly_in_an_undetectable_script_asks_for_lang():
+    """A Greek article quoting an English paragraph is not English: most of its letters are in no known script."""
+    greek = ("Η συνάντηση μεταξύ των υπουργών Εσωτερικών της Κούβας και της Κίνας πραγματοποιήθηκε την περασμένη "
+             "Παρασκευή στο Πεκίνο, στο πλαίσιο των προσπαθειών της Αβάνας για υποστήριξη στους τομείς της ασφάλειας.")
+    with pytest.raises(InputError, match="el.txt.*--lang"):
+        prepare_text("\n".join([greek, greek + " Ναι.", _EN_LONG]), "el.txt")
+    doc = prepare_text("\n".join([greek, _EN_LONG]), "el.txt", lang="el")
+    assert doc.languages() == {"el": len(doc)}
+
+
+def test_document_languages_and_runs():
+    doc = prepare_text("\n".join([_DE_LONG, _FA_LONG, _EN_LONG, _DE_LONG + " Ja."]), "m")
+    assert doc.lang == "de" and list(doc.languages().items()) == [("de", 3), ("en", 1), ("fa", 1)]  # own first
+    assert [r.describe() for r in doc.other_language_runs()] == ["paragraph 1 (sentence 1): fa",
+                                                                "paragraph 2 (sentence 2): en"]
+
+
 # --- cleaning -------------------------------------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from translate.cleaning import Paragraph, boilerplate_rule, duplicate_key, split_paragraphs
 from translate.document import Document, Dropped, Sentence
 from translate.errors import InputError
-from translate.langid import detect_language, resolve_language
+from translate.langid import paragraph_languages, resolve_language
 from translate.normalize import normalize_text
 from translate.reading import STDIN, read_text
 from translate.segment import split_sentences
@@ -19,17 +19,24 @@ _WORDLIKE = re.compile(r"[^\W\d_]")
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 
 
-def _pick_language(text: str, lang: str | None, doc_id: str) -> str:
-    """The user's language if given (checked), else the language detected in `text` ("und" if it has no letters)."""
+def _pick_languages(paragraphs: list[str], lang: str | None, doc_id: str) -> tuple[str, list[str]]:
+    """The document's language and each paragraph's: the user's for all if given (checked), else detected.
+
+    "und" for a text with no letters at all, which has no language to find.
+    """
     if lang:
-        return resolve_language(lang)
-    if not _WORDLIKE.search(text):
-        return UNDETERMINED
-    return detect_language(text, doc_id)
+        language = resolve_language(lang)
+        return language, [language] * len(paragraphs)
+    if not any(_WORDLIKE.search(p) for p in paragraphs):
+        return UNDETERMINED, [UNDETERMINED] * len(paragraphs)
+    return paragraph_languages(paragraphs, doc_id)
 
 
 def prepare_text(text: str, doc_id: str, lang: str | None = None) -> Document:
-    """Clean and segment a decoded text into a Document whose offsets point into `text`."""
+    """Clean and segment a decoded text into a Document whose offsets point into `text`.
+
+    Each sentence carries its paragraph's language; the document's is the one most of its text is in.
+    """
     dropped: list[Dropped] = []
     content: list[Paragraph] = []
     for para in split_paragraphs(text):
@@ -38,20 +45,20 @@ def prepare_text(text: str, doc_id: str, lang: str | None = None) -> Document:
             dropped.append(Dropped(doc_id, para.start, para.end, para.text, reason))
         else:
             content.append(para)
-    language = _pick_language("\n".join(p.text for p in content), lang, doc_id)
+    language, languages = _pick_languages([p.text for p in content], lang, doc_id)
     seen: dict[str, int] = {}
     sentences: list[Sentence] = []
-    for para in content:
-        key = duplicate_key(normalize_text(para.text, language))
+    for para, para_lang in zip(content, languages):
+        key = duplicate_key(normalize_text(para.text, para_lang))
         if key is not None and key in seen:
             dropped.append(Dropped(doc_id, para.start, para.end, para.text, f"duplicate of paragraph {seen[key]}"))
             continue
         if key is not None:
             seen[key] = para.index
-        for start, end in split_sentences(para.text, language):
+        for start, end in split_sentences(para.text, para_lang):
             a, b = para.start + start, para.start + end
             sentences.append(
-                Sentence(doc_id, len(sentences), para.index, a, b, normalize_text(text[a:b], language), language)
+                Sentence(doc_id, len(sentences), para.index, a, b, normalize_text(text[a:b], para_lang), para_lang)
             )
     dropped.sort(key=lambda d: d.start)
     return Document(doc_id=doc_id, lang=language, text=text, sentences=sentences, dropped=dropped)
@@ -66,14 +73,15 @@ def segmented_document(text: str, doc_id: str, lang: str | None = None) -> Docum
         pos = m.end()
     if pos < len(text):
         spans.append((pos, len(text)))
-    language = _pick_language(text, lang, doc_id)
+    # Each line is a paragraph of its own, with its own language.
+    language, languages = _pick_languages([text[a:b].strip() for a, b in spans], lang, doc_id)
     sentences = []
-    for i, (a, b) in enumerate(spans):
+    for i, ((a, b), line_lang) in enumerate(zip(spans, languages)):
         line = text[a:b]
         # Offsets skip surrounding blanks like prepare_text does; an empty line keeps a zero-width span.
         lead = len(line) - len(line.lstrip())
         a2, b2 = (a + lead, a + len(line.rstrip())) if line.strip() else (a, a)
-        sentences.append(Sentence(doc_id, i, i, a2, b2, normalize_text(text[a2:b2], language), language))
+        sentences.append(Sentence(doc_id, i, i, a2, b2, normalize_text(text[a2:b2], line_lang), line_lang))
     return Document(doc_id=doc_id, lang=language, text=text, sentences=sentences, dropped=[])
 
 

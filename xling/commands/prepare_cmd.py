@@ -12,8 +12,13 @@ from translate.document import Document
 
 
 def _rows(doc: Document, show_dropped: bool) -> list[tuple[int, dict]]:
-    """Sentences (and dropped spans when asked) as (offset, record) pairs, in document order."""
-    rows = [(s.start, {"type": "sentence", **s.to_dict()}) for s in doc.sentences]
+    """Sentences (and, when asked, dropped spans and runs in another language) as (offset, record) pairs, in
+    document order; a run's record comes just before its first sentence."""
+    rows: list[tuple[int, dict]] = []
+    if show_dropped:
+        rows += [(r.start, {"type": "language", **r.to_dict(), "summary": r.describe()})
+                 for r in doc.other_language_runs()]
+    rows += [(s.start, {"type": "sentence", **s.to_dict()}) for s in doc.sentences]
     if show_dropped:
         rows += [(d.start, {"type": "dropped", **d.to_dict()}) for d in doc.dropped]
     rows.sort(key=lambda r: r[0])
@@ -31,10 +36,22 @@ def _render(docs: list[Document], fmt: str, show_dropped: bool) -> str:
                 out.append(json.dumps(row, ensure_ascii=False))
             elif row["type"] == "sentence":
                 out.append(row["text"])
+            elif row["type"] == "language":
+                out.append(f"-- in another language: {row['summary']}")
             else:
                 # Marked so a reader sees what was removed; whitespace folded to keep one record per line.
                 out.append(f"-- dropped ({row['reason']}): {' '.join(row['text'].split())}")
     return "".join(line + "\n" for line in out)
+
+
+def _language_note(doc: Document) -> str | None:
+    """A line saying how many sentences are in languages other than the document's, or None if there are none."""
+    others = {lang: n for lang, n in doc.languages().items() if lang != doc.lang}
+    if not others:
+        return None
+    listed = ", ".join(f"{n} {lang}" for lang, n in others.items())
+    return (f"{doc.doc_id}: {sum(others.values())} of {len(doc.sentences)} sentences in another language ({listed}), "
+            "each translated by its own language's model; --show-dropped marks them")
 
 
 @click.command("prepare")
@@ -64,6 +81,8 @@ def prepare(source: str, lang: str | None, fmt: str, show_dropped: bool, segment
     for doc in docs:
         click.echo(f"{doc.doc_id}: {doc.lang}, {len(doc.sentences)} sentences, {len(doc.dropped)} dropped", err=True)
     text = _render(docs, fmt, show_dropped)
+    for note in filter(None, map(_language_note, docs)):
+        click.echo(note, err=True)
     if output:
         write_text_atomic(output, text)
     else:
