@@ -91,4 +91,5 @@ def test_empty_document_gives_one_sided_beads(files):
     res = _run("align", str(files["empty"]), str(files["fr"]), "--segmented", "--src-lang", "de",
                "--similarity", "embedding")
     assert res.exit_code == 0, res.output
-    assert res.output.splitlines() == ["[]:[0]", "[]:[1]", "[]:[2]"]
+    assert res.stdout.splitlines() == ["[]:[0]", "[]:[1]", "[]:[2]"]
+    assert res.stderr.startswith(f"{files['empty'].name}: no sentences after preparation")  # said, not silent

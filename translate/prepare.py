@@ -117,3 +117,43 @@ def load_documents(path_or_dir: str | Path, lang: str | None = None) -> list[Doc
             raise InputError(f"{p} holds no .txt files; put one UTF-8 text file per article in it.")
         return [load_document(f, lang=lang) for f in files]
     return [load_document(path_or_dir, lang=lang)]
+
+
+def empty_reason(doc: Document) -> str | None:
+    """Why `doc` has no sentences after preparation ("empty file", "all 3 paragraphs dropped as boilerplate"), or
+    None when it has some: the one wording every command's notice uses (`empty_notice`, `require_sentences`)."""
+    if doc.sentences:
+        return None
+    if not doc.text:
+        return "empty file" if doc.path else "empty input"
+    if not doc.text.strip():
+        return "only whitespace"
+    if doc.dropped:
+        n = len(doc.dropped)
+        every = "the only paragraph" if n == 1 else f"all {n} paragraphs"
+        repeats = sum(d.reason.startswith("duplicate") for d in doc.dropped)
+        if not repeats:
+            return f"{every} dropped as boilerplate"
+        return f"{every} dropped: {n - repeats} as boilerplate, {repeats} as repeats"
+    return "no sentence found in its text"
+
+
+def empty_notice(doc: Document) -> str | None:
+    """The one-line notice for a document without sentences: "x.txt: no sentences after preparation (why)"."""
+    reason = empty_reason(doc)
+    if reason is None:
+        return None
+    see = "; `xling prepare --show-dropped` shows them" if doc.dropped else ""
+    return f"{doc.doc_id}: no sentences after preparation ({reason}{see})"
+
+
+def require_sentences(docs: list[Document], task: str) -> None:
+    """InputError when no document of `docs` has a sentence: there is nothing to `task` ("translate", "compare")."""
+    if any(doc.sentences for doc in docs):
+        return
+    if len(docs) == 1:
+        raise InputError(f"{empty_notice(docs[0])}; nothing to {task}.")
+    named = ", ".join(f"{doc.doc_id} ({empty_reason(doc)})" for doc in docs[:5])
+    more = f" and {len(docs) - 5} more" if len(docs) > 5 else ""
+    raise InputError(f"No sentences after preparation in any of the {len(docs)} documents: {named}{more}; "
+                     f"nothing to {task}.")

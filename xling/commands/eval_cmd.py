@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from xling.commands.params import SCORE
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
@@ -103,7 +105,7 @@ def align_cmd(pred, gold, as_json) -> None:
                    "[default: rescored with the default claim matcher].")
 @click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
               default=None, help="With --plot and no --candidates: the --translations DIR the matches were made with.")
-@click.option("--threshold", type=float, default=None,
+@click.option("--threshold", type=SCORE, default=None,
               help="The matcher's threshold, marked on the plot [default: the matcher's own].")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a PNG: score distributions of gold and other pairs, and P/R against the threshold.")

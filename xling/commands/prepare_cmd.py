@@ -72,14 +72,17 @@ def prepare(source: str, lang: str | None, fmt: str, show_dropped: bool, segment
       xling prepare article.txt --lang de --format jsonl -o article.jsonl
     """
     from translate.atomic import check_not_input, write_text_atomic
-    from translate.prepare import load_document, load_documents
+    from translate.prepare import empty_notice, load_document, load_documents, require_sentences
 
     if output:
         folder = Path(source)
         check_not_input([output], [source, *(folder.glob("*.txt") if source != "-" and folder.is_dir() else [])])
     docs = [load_document(source, lang=lang, segmented=True)] if segmented else load_documents(source, lang=lang)
+    if not (show_dropped and any(doc.dropped for doc in docs)):  # else the dropped text is there to show
+        require_sentences(docs, "show")
     for doc in docs:
-        click.echo(f"{doc.doc_id}: {doc.lang}, {len(doc.sentences)} sentences, {len(doc.dropped)} dropped", err=True)
+        click.echo(empty_notice(doc) or f"{doc.doc_id}: {doc.lang}, {len(doc.sentences)} sentences, "
+                   f"{len(doc.dropped)} dropped", err=True)
     text = _render(docs, fmt, show_dropped)
     for note in filter(None, map(_language_note, docs)):
         click.echo(note, err=True)

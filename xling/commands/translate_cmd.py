@@ -110,7 +110,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
     from translate.langid import resolve_language
     from translate.outputs import output_name, render
     from translate.pool import TranslatorPool
-    from translate.prepare import load_document
+    from translate.prepare import empty_notice, load_document, require_sentences
 
     started = time.time()
     debug = bool(click.get_current_context().find_root().params.get("debug"))
@@ -144,6 +144,10 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
             docs.append(load_document(f, lang=source_lang))
         except Exception as exc:  # noqa: BLE001 - reported per document by _failed, or raised there
             _failed(Path(f).name, exc)
+    if docs:
+        require_sentences(docs, "translate")
+    for line in filter(None, map(empty_notice, docs)):
+        click.echo(line, err=True)  # its output is still written (empty), so a folder keeps one file per document
     todo = docs
     if outdir is not None:
         outdir.mkdir(parents=True, exist_ok=True)
@@ -173,8 +177,9 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
             for doc in todo:
                 try:
                     if not pool.languages_needed(doc):
-                        click.echo(f"{doc.doc_id}: language {doc.lang!r}, {len(doc)} sentences written unchanged "
-                                   "(nothing to translate)", err=True)
+                        if doc.sentences:  # a document without any had its notice above
+                            click.echo(f"{doc.doc_id}: language {doc.lang!r}, {len(doc)} sentences written "
+                                       "unchanged (nothing to translate)", err=True)
                         translations = doc.texts()
                     else:
                         translations = pool.translate_document(doc)

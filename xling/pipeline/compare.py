@@ -16,7 +16,7 @@ from translate.document import Document
 from translate.errors import InputError
 from translate.pool import TranslatorPool
 from xling.pipeline.english import English, english_for
-from xling.pipeline.inputs import Sources, load_reference, load_sources, same_file
+from xling.pipeline.inputs import Sources, check_threshold, load_inputs
 from xling.pipeline.results import CompareResult, MatchRecord, SourceResult, translations_unavailable
 
 
@@ -66,12 +66,22 @@ def compare(
     progress: bool = True,
     log: Callable[[str], None] | None = None,
 ) -> CompareResult:
-    """Translate every source into English and match its claims against the reference article."""
+    """Translate every source into English and match its claims against the reference article.
+
+    Every source is named uniquely (xling.pipeline.inputs.with_unique_names); the reference must be English
+    (check_reference); a source without sentences is reported through `log`; if no source has any, InputError.
+    """
+    from translate.prepare import empty_notice, require_sentences
+
     say = log or (lambda msg: print(msg, file=sys.stderr))
-    ref_doc = load_reference(reference)
-    docs = [d for d in load_sources(sources) if not same_file(d, ref_doc)]
+    threshold = check_threshold(threshold)
+    [ref_doc], docs = load_inputs(sources, [reference])
     if not docs:
         raise InputError("No source documents to compare (the only document given is the reference).")
+    empty = [line for line in map(empty_notice, docs) if line]
+    require_sentences(docs, "compare")
+    for line in empty:
+        say(line)
     matchers = Matchers(similarity, embedder, threshold)
     results: list[SourceResult] = []
     with TranslatorPool("en", model) as pool, _progress(docs, progress) as bar:
@@ -79,10 +89,11 @@ def compare(
             bar.set_postfix_str(doc.doc_id)
             results.append(match_source(doc, english_for(doc, pool, translations_dir, use_mt), ref_doc, matchers))
             bar.update(1)
-        models = {lang: pool.model_for(lang) for lang in sorted({d.lang for d in docs} - {"en"})}
+        models = {lang: pool.model_for(lang) for lang in sorted({d.lang for d in docs if d.sentences} - {"en"})}
     notices = notices_for(results)
     for line in notices:
         say(line)
+    notices = empty + notices
     settings = {
         "reference": ref_doc.doc_id,
         "similarity": similarity or "hybrid with translations, embedding without",

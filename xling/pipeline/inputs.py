@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import math
+import os
+import shlex
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from translate.document import Document
@@ -12,7 +16,63 @@ Sources = str | Path | Document | Sequence[str | Path | Document]
 
 
 def load_sources(sources: Sources) -> list[Document]:
-    """Load paths and folders into prepared documents; documents pass through; a file named twice is one source."""
+    """Load paths and folders into prepared documents, each under a unique name (see `with_unique_names`);
+    documents pass through; a file named twice is one source."""
+    return with_unique_names(_load_all(sources))
+
+
+def load_inputs(sources: Sources, references: Sequence[str | Path | Document]) -> tuple[list[Document], list[Document]]:
+    """The references (checked by `check_reference`) and the sources, every one under a name unique among all
+    of them; a source that is a reference's own file is left out."""
+    refs = [load_reference(r) for r in references]
+    docs = [d for d in _load_all(sources) if not any(same_file(d, r) for r in refs)]
+    named = with_unique_names([*refs, *docs])
+    return named[:len(refs)], named[len(refs):]
+
+
+def with_unique_names(docs: Sequence[Document]) -> list[Document]:
+    """The documents renamed so that no two share a doc_id, which every output shows as the source's name.
+
+    A file keeps its plain name when no other document has it; otherwise it is named by the shortest end of its
+    path that tells it apart (a/x.txt and b/x.txt, deeper when needed). A document without a path keeps its
+    doc_id, and two of them with one doc_id are an InputError.
+    """
+    from translate.prepare import _unicode_name
+
+    parts = [Path(os.path.abspath(d.path)).parts[1:] if d.path else () for d in docs]
+    depth = [1] * len(docs)
+
+    def name(i: int) -> str:
+        if depth[i] == 1 or not parts[i]:
+            return docs[i].doc_id
+        return _unicode_name("/".join(parts[i][-depth[i]:]))
+
+    while True:
+        groups: dict[str, list[int]] = {}
+        for i in range(len(docs)):
+            groups.setdefault(name(i), []).append(i)
+        clashes = [group for group in groups.values() if len(group) > 1]
+        if not clashes:
+            break
+        for group in clashes:
+            deeper = [i for i in group if depth[i] < len(parts[i])]
+            if not deeper:
+                raise InputError(f"Two sources are both named {name(group[0])}; give each document its own doc_id.")
+            for i in deeper:
+                depth[i] += 1
+    return [renamed(d, name(i)) for i, d in enumerate(docs)]
+
+
+def renamed(doc: Document, name: str) -> Document:
+    """`doc` under the doc_id `name`, its sentences and dropped spans too (the same object when unchanged)."""
+    if name == doc.doc_id:
+        return doc
+    return replace(doc, doc_id=name, sentences=[replace(s, doc_id=name) for s in doc.sentences],
+                   dropped=[replace(d, doc_id=name) for d in doc.dropped])
+
+
+def _load_all(sources: Sources) -> list[Document]:
+    """Paths and folders loaded into prepared documents under their file names; a file named twice is read once."""
     from translate.prepare import load_documents
 
     items = [sources] if isinstance(sources, (str, Path, Document)) else list(sources)
@@ -33,7 +93,7 @@ def load_sources(sources: Sources) -> list[Document]:
 
 
 def load_reference(reference: str | Path | Document) -> Document:
-    """The reference article, prepared; InputError when it is not a readable file or has no sentences."""
+    """The reference article, prepared and checked by `check_reference`; InputError when it is not a readable file."""
     from translate.prepare import load_document
 
     if isinstance(reference, Document):
@@ -42,9 +102,58 @@ def load_reference(reference: str | Path | Document) -> Document:
         raise InputError(f"Reference file not found: {reference}")
     else:
         doc = load_document(reference)
+    return check_reference(doc)
+
+
+def check_reference(doc: Document) -> Document:
+    """`doc` when it can be a reference: it has sentences and is English; else InputError saying what to give.
+
+    Sources are translated into English and matched against the reference, so a German reference would be
+    compared, English against German, without a word of warning. A quoted foreign paragraph does not matter:
+    the document's language is the one most of its text is in.
+    """
+    from translate.prepare import UNDETERMINED, empty_notice
+
     if not doc.sentences:
-        raise InputError(f"The reference {doc.doc_id} has no sentences after preparation.")
+        raise InputError(f"The reference {empty_notice(doc)}; xling needs an English reference article to compare "
+                         "sources against.")
+    if doc.lang == UNDETERMINED:
+        raise InputError(f"The reference {doc.doc_id} has no letters in any language, so it cannot be the English "
+                         "article xling compares sources against; give the English article with -r.")
+    if doc.lang != "en":
+        from xling.pipeline.report import LANG_NAMES
+
+        label = f"{LANG_NAMES[doc.lang]} ({doc.lang})" if doc.lang in LANG_NAMES else f"in language {doc.lang}"
+        path = doc.path or doc.doc_id
+        english = shlex.quote(str(Path(path).with_name(Path(path).stem + ".en.txt")))
+        raise InputError(f"The reference {doc.doc_id} is {label}; xling compares sources against an English "
+                         f"reference: give the English article with -r, or translate this one first "
+                         f"(`xling translate {shlex.quote(path)} -o {english}`) and give that.")
     return doc
+
+
+def check_threshold(value: float | None, name: str = "threshold", low: float | None = 0.0,
+                    high: float | None = 1.0) -> float | None:
+    """`value` when it is None or a finite number within [low, high] (an open end when None); else InputError.
+
+    Python compares nan false with everything, so a plain range test lets nan through; it is refused first.
+    """
+    if value is None:
+        return None
+    span = f" in [{_num(low)}, {_num(high)}]" if low is not None and high is not None else (
+        f" >= {_num(low)}" if low is not None else (f" <= {_num(high)}" if high is not None else ""))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"The {name} must be a number{span}; got {value!r}.") from None
+    if not math.isfinite(number) or (low is not None and number < low) or (high is not None and number > high):
+        raise InputError(f"The {name} must be a finite number{span}; got {value}.")
+    return number
+
+
+def _num(x: float) -> str:
+    """A bound as people write it: 0 and 1 rather than 0.0 and 1.0."""
+    return f"{x:g}"
 
 
 def same_file(doc: Document, reference: Document) -> bool:
@@ -58,7 +167,11 @@ def same_file(doc: Document, reference: Document) -> bool:
 
 
 def read_translations(directory: str | Path, doc: Document) -> list[str] | None:
-    """Read `directory/<doc_id>` (one English line per prepared sentence); None when the file is absent."""
+    """Read `directory/<doc_id>` (one English line per prepared sentence); None when the file is absent.
+
+    A source named by a path (a/x.txt, when two sources are called x.txt) has its translation at that path under
+    `directory`.
+    """
     folder = Path(directory)
     if not folder.is_dir():
         raise InputError(f"--translations must be a folder of translation files; {directory} is not a folder.")

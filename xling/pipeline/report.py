@@ -237,8 +237,31 @@ def corpus_view(comparisons: list[CompareResult], pairings: list[Pairing], unpai
 
 
 def source_ids(names: Sequence[str]) -> list[str]:
-    """The HTML id of each source's section, in order; the summary and the navigation link to them."""
-    return ["src-" + "".join(c if c.isalnum() else "-" for c in name) for name in names]
+    """The HTML id of each source's section, in order, all different; the summary and the navigation link to them.
+
+    An id is "src-" and the name with every character that is not a letter or digit made "-" (cut to 80), so
+    "a b.txt", "a-b.txt" and "a_b.txt" share one slug, as may names that differ only in case or after the cut.
+    Those get a suffix from a hash of the whole name, which does not depend on the other sources.
+    """
+    import hashlib
+
+    slugs = ["src-" + "".join(c if c.isalnum() else "-" for c in name)[:80] for name in names]
+    counts: dict[str, int] = {}
+    for slug in slugs:
+        counts[slug.casefold()] = counts.get(slug.casefold(), 0) + 1
+    ids: list[str] = []
+    taken: set[str] = set()
+    for name, slug in zip(names, slugs, strict=True):
+        id_ = slug
+        if counts[slug.casefold()] > 1:
+            id_ = f"{slug}-{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+        n = 1
+        while id_.casefold() in taken:  # the same name twice, or a suffixed id that is another name's slug
+            n += 1
+            id_ = f"{slug}-{n}"
+        taken.add(id_.casefold())
+        ids.append(id_)
+    return ids
 
 
 def _dropped_views(docs: Iterable[Document]) -> list[DroppedView]:
