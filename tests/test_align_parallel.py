@@ -195,3 +195,83 @@ def test_formats_round_trip():
     assert rows[0] == {"src": [0, 1], "tgt": [0], "score": 0.9, "src_text": "A B", "tgt_text": "X"}
     with pytest.raises(InputError):
         format_beads(beads, "xml")
+
+
+class _TemperedPairs(_ConceptPairs):
+    """Concept overlap (within [0.01, 0.99]) with its log-odds multiplied by `k`: the same ranking on another scale."""
+
+    def __init__(self, src: list[str], tgt: list[str], k: float) -> None:
+        super().__init__(src, tgt)
+        self.k = k
+
+    def beads(self, s0, sl, t0, tl):
+        """sigmoid(k * logit(overlap))."""
+        p = np.clip(super().beads(s0, sl, t0, tl), 0.01, 0.99)
+        return 1 / (1 + ((1 - p) / p) ** self.k)
+
+
+class _TemperedConcepts(ConceptScorer):
+    """ConceptScorer on the log-odds scale `k`."""
+
+    def __init__(self, k: float) -> None:
+        self.k = k
+
+    def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
+        """Wrap the texts."""
+        return _TemperedPairs(list(src), list(tgt), self.k)
+
+
+def _tempered_doc() -> tuple[list[str], list[str]]:
+    """30 parallel sentences with, in the middle, a source and a target sentence that share one concept in five."""
+    src = [f"s{i}a s{i}b s{i}c" for i in range(30)]
+    tgt = list(src)
+    src[15], tgt[15] = "x1 x2 shared", "y1 y2 shared"  # Jaccard 1/5
+    return src, tgt
+
+
+def test_auto_skip_follows_the_scale_of_the_scorer():
+    # Stretching every log-odds by 2.5 changes nothing but the scale; a fixed skip price then flips the middle
+    # pair from aligned to skipped, while the auto price, drawn from the scorer's own values, moves with it.
+    src, tgt = _tempered_doc()
+
+    def beads(k, **kw):
+        aligner = ParallelAligner(scorer=_TemperedConcepts(k), merge=0.0, **kw)
+        return [(list(b.src), list(b.tgt)) for b in aligner.align(src, tgt)]
+
+    assert ([15], [15]) in beads(1.0)
+    assert ([15], []) in beads(2.5) and ([], [15]) in beads(2.5)
+    auto = beads(1.0, skip="auto")
+    assert auto == beads(2.5, skip="auto") and ([15], [15]) in auto
+    _covers(auto, 30, 30)
+
+
+def test_auto_skip_never_pays_for_skipping():
+    # The 100th percentile of sampled values is a true pair's (positive); as a price it would reward leaving
+    # everything unaligned, so it is capped at zero.
+    src = [f"w{k}a w{k}b" for k in range(20)]
+    beads = _align(src, list(src), skip="auto", skip_percentile=100.0)
+    assert beads == [([k], [k]) for k in range(20)]
+
+
+def test_bad_skip_settings_are_input_errors():
+    with pytest.raises(InputError, match="skip cost"):
+        ParallelAligner(scorer=ConceptScorer(), skip="adaptive").align(["a1"], ["a1"])
+    with pytest.raises(InputError, match="percentile"):
+        ParallelAligner(scorer=ConceptScorer(), skip="auto", skip_percentile=120).align(["a1"], ["a1"])
+
+
+def test_signature_is_structured_versioned_and_true():
+    import json
+    from importlib.metadata import version
+
+    emb = _OneHotWords()
+    aligner = ParallelAligner(embedder=emb)
+    with_mt, without = aligner.signature(True), aligner.signature(False)
+    # Without a translation the hybrid aligner scores with embeddings alone, and says so.
+    assert with_mt.as_dict()["scorer"]["kind"] == "hybrid" and without.as_dict()["scorer"]["kind"] == "embedding"
+    assert with_mt.as_dict()["version"] == version("xling") and with_mt.format(short=True).endswith(f"|v:{version('xling')}")
+    assert json.loads(json.dumps(with_mt.as_dict())) == with_mt.as_dict()
+    assert "skip_percentile" not in with_mt.as_dict()
+    auto = ParallelAligner(embedder=emb, skip="auto", skip_percentile=60.0).signature().as_dict()
+    assert auto["skip"] == "auto" and auto["skip_percentile"] == 60.0
+    assert ParallelAligner(scorer=ConceptScorer()).signature().as_dict()["scorer"] == "concepts"
