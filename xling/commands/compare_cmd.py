@@ -48,7 +48,8 @@ def compare(sources, reference, outdir, translations_dir, no_mt, model, similari
     Example:
       xling compare seeds/ --reference seeds/002_ade6ea3ef36ce7e0.txt -o out/
     """
-    from xling.compare import compare as run_compare
+    from xling.pipeline.compare import compare as run_compare
+    from xling.pipeline.outputs import write_outputs
 
     if outdir:
         _check_outdir(outdir, sources, reference, translations_dir)
@@ -58,7 +59,7 @@ def compare(sources, reference, outdir, translations_dir, no_mt, model, similari
         log=lambda line: click.echo(line, err=True),
     )
     if outdir:
-        paths = result.write(outdir)
+        paths = write_outputs(result, outdir)
         for key in ("matches", "unmatched", "dropped", "report"):
             click.echo(f"wrote {paths[key]}", err=True)
     else:

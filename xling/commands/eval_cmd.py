@@ -120,7 +120,7 @@ def claims_cmd(matches, gold, reference, sources, candidates, translations_dir, 
       xling eval claims out/matches.jsonl tests/data/claims_gold.jsonl -r seeds/002_ade6ea3ef36ce7e0.txt
     """
     from eval.claims_metrics import check_gold, claims_scores, format_prf_table, read_gold, read_matches
-    from eval.eval_claims import plot_candidates, prepared_sentences, recompute_candidates
+    from xling.runs.eval_claims import plot_candidates, prepared_sentences, recompute_candidates
 
     gold_pairs = read_gold(gold)
     folder = sources or reference.parent

@@ -17,6 +17,7 @@ class FiniteFloat(click.FloatRange):
     name = "float"
 
     def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
+        """The parsed float, refused with click's usage error when it is nan, inf or out of bounds."""
         from xling.pipeline.inputs import check_threshold
 
         number = click.types.FloatParamType.convert(self, value, param, ctx)  # parse only; the bounds come next

@@ -46,7 +46,7 @@ def match_source(doc: Document, english: English, reference: Document, matchers:
         texts, ref_texts = doc.texts(), reference.texts()
         scores = matcher.candidate_scores(texts, ref_texts, source_translations=english.texts)
         found = matcher.select(scores, texts, ref_texts, source_translations=english.texts)
-        src.matches = sorted((_record(doc, src, m) for m in found),
+        src.matches = sorted((_record(doc, src, reference.doc_id, m) for m in found),
                              key=lambda m: (m.source_index, -m.score, m.reference_index))
         src.nearest = _best_per_row(scores)
         src.nearest_for_reference = _best_per_row(scores.T)
@@ -133,7 +133,7 @@ def _matching_note(matcher, has_translations: bool) -> str:
     return f"{sim} similarity, threshold {cut:.2f}"
 
 
-def _record(doc: Document, src: SourceResult, m) -> MatchRecord:
+def _record(doc: Document, src: SourceResult, reference_id: str, m) -> MatchRecord:
     """Turn the matcher's ClaimMatch into a MatchRecord carrying the source's original and translation."""
     i = int(m.source_index)
     return MatchRecord(
@@ -142,6 +142,7 @@ def _record(doc: Document, src: SourceResult, m) -> MatchRecord:
         source_index=i,
         source_text=doc.sentences[i].text,
         translation=src.translation_of(i),
+        reference=reference_id,
         reference_index=int(m.reference_index),
         reference_text=m.reference_text,
         score=round(float(m.score), 4),
