@@ -6,12 +6,15 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from xling.runs.eval_claims import main
 
 SOURCE = "003_25baae2a21a7165f.txt"
 REFERENCE = "002_ade6ea3ef36ce7e0.txt"
 
 
+@pytest.mark.slow  # the whole evaluation: two settings, each embedding every sentence, and two plots
 def test_eval_claims_on_one_source(tmp_path: Path, seeds_dir: Path, capsys) -> None:
     seeds = tmp_path / "seeds"
     seeds.mkdir()
