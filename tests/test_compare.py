@@ -313,7 +313,7 @@ def test_a_failed_write_keeps_the_previous_outputs(translated_run, tmp_path):
 
 def test_find_calibrates_cross_lingual_and_same_language_rows_apart():
     from align.numerics import sigmoid
-    from xling.find import CALIBRATION, calibrate
+    from xling.pipeline.find import CALIBRATION, calibrate
 
     row = [0.86, 1.5, 0.0, 0.2]  # cosine, z-score, same language, coverage
     feats = np.array([row, row[:2] + [1.0] + row[3:]])

@@ -8,7 +8,7 @@ __all__ = ["compare", "find", "write_outputs", "__version__"]
 # The Python API, loaded on first use so that `import xling` stays light (no numpy, no models).
 _API = {
     "compare": ("xling.pipeline.compare", "compare"),
-    "find": ("xling.find", "find_claim"),
+    "find": ("xling.pipeline.find", "find_claim"),
     "write_outputs": ("xling.pipeline.outputs", "write_outputs"),
 }
 

@@ -299,7 +299,7 @@ def test_find_threshold_nan_is_refused_before_any_work(isolated):
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1.5])
 def test_library_thresholds_refuse_nan_and_inf(isolated, value):
     from align.claims import ClaimMatcher
-    from xling.find import find_claim
+    from xling.pipeline.find import find_claim
     from xling.pipeline.compare import compare
 
     doc = prepare_text(head(SEED_DE, 200), "src.txt")

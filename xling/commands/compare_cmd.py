@@ -120,7 +120,7 @@ def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, e
     """
     import json
 
-    from xling.find import find_claim
+    from xling.pipeline.find import find_claim
 
     result = find_claim(claim, list(sources), translations_dir=translations_dir, use_mt=mt, model=model,
                         threshold=threshold, top=top, embedder=embedder,

@@ -1,10 +1,10 @@
 """Fit the calibration of `xling find` scores on hand-labelled claim queries over the seeds; print the constants.
 
 Each query is a short English claim; its positives are the seed sentences (any language) that state it, and a few
-borderline sentences are left out of the fit. The features are those `xling.find.features` computes; cross-lingual
+borderline sentences are left out of the fit. The features are those `xling.pipeline.find.features` computes; cross-lingual
 channels (non-English originals) and same-language ones (English texts and translations) are fitted apart. It prints
 the weights and the leave-one-query-out precision and recall per cut; `--write` writes the weights to the file
-`xling.find` loads (xling/data/find_calibration.json), with how they were made.
+`xling.pipeline.find` loads (xling/pipeline/data/find_calibration.json), with how they were made.
 
     .venv/bin/python -m xling.runs.calibrate_find [--write]
 """
@@ -42,7 +42,7 @@ LABELS: list[tuple[str, dict[str, list[int]], dict[str, list[int]]]] = [
 def dataset(seeds: str = "seeds") -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Feature rows, labels and query ids over every seed sentence for every labelled query."""
     from translate.prepare import load_documents
-    from xling.find import channel_features, query_vector
+    from xling.pipeline.find import channel_features, query_vector
 
     from eval.reference_mt import reference_translations
 
@@ -88,12 +88,12 @@ def main() -> None:
     """Fit each kind of channel on all queries, report leave-one-query-out P/R per threshold, print the weights;
     with `--write`, write them to the file `xling find` loads."""
     from eval.results import write_result
-    from xling.find import CALIBRATED, CALIBRATED_COLUMNS, CALIBRATION_FILE
+    from xling.pipeline.find import CALIBRATED, CALIBRATED_COLUMNS, CALIBRATION_FILE
 
     parser = argparse.ArgumentParser(prog="python -m xling.runs.calibrate_find", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="seeds")
     parser.add_argument("--write", nargs="?", const=str(CALIBRATION_FILE), default=None, metavar="PATH",
-                        help="write the fitted weights to PATH [xling/data/find_calibration.json]")
+                        help="write the fitted weights to PATH [xling/pipeline/data/find_calibration.json]")
     args = parser.parse_args()
     x, y, g = dataset(args.seeds)
     consts, curves = {}, {}
