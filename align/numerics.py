@@ -5,8 +5,12 @@ One of each, in the lowest layer that needs them, so every user imports them wit
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
+
+from translate.errors import InputError
 
 
 def sigmoid(x: ArrayLike) -> np.ndarray:
@@ -51,3 +55,27 @@ def predict_logistic(x: ArrayLike, weights: ArrayLike) -> np.ndarray:
     """Probabilities of feature rows under `fit_logistic` weights (one per column, then the intercept)."""
     weights = np.asarray(weights, dtype=np.float64)
     return sigmoid(np.asarray(x, dtype=np.float64) @ weights[:-1] + weights[-1])
+
+
+def check_number(value: float | None, name: str = "threshold", low: float | None = 0.0,
+                    high: float | None = 1.0) -> float | None:
+    """`value` when it is None or a finite number within [low, high] (an open end when None); else InputError.
+
+    Python compares nan false with everything, so a plain range test lets nan through; it is refused first.
+    """
+    if value is None:
+        return None
+    span = f" in [{_num(low)}, {_num(high)}]" if low is not None and high is not None else (
+        f" >= {_num(low)}" if low is not None else (f" <= {_num(high)}" if high is not None else ""))
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"The {name} must be a number{span}; got {value!r}.") from None
+    if not math.isfinite(number) or (low is not None and number < low) or (high is not None and number > high):
+        raise InputError(f"The {name} must be a finite number{span}; got {value}.")
+    return number
+
+
+def _num(x: float) -> str:
+    """A bound as people write it: 0 and 1 rather than 0.0 and 1.0."""
+    return f"{x:g}"

@@ -80,7 +80,7 @@ def test_a_calibration_record_says_how_it_was_made(tmp_path):
 def test_the_shipped_calibrations_are_what_the_code_uses():
     from align import claims
     from align.scorers import SIMILARITIES
-    from xling import find
+    from xling.pipeline import find
 
     for module, command in ((claims, "xling.runs.calibrate_claims"), (find, "xling.runs.calibrate_find")):
         made_by = json.loads(module.CALIBRATION_FILE.read_text(encoding="utf-8"))["made_by"]

@@ -258,3 +258,8 @@ def _fill(paras: list[_Paragraph], clear: list[str | None], main: str) -> list[s
                 lang = (p.lean() if p.script not in ("Latin", OTHER_SCRIPT) else None) or main
         out.append(lang)
     return out
+
+
+# English names of the languages xling's users meet most, for messages and the report.
+LANG_NAMES = {"de": "German", "en": "English", "fa": "Persian", "fr": "French", "es": "Spanish", "ru": "Russian",
+              "ar": "Arabic", "zh": "Chinese", "tr": "Turkish", "it": "Italian"}

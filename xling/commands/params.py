@@ -18,11 +18,11 @@ class FiniteFloat(click.FloatRange):
 
     def convert(self, value, param, ctx):  # noqa: ANN001, ANN201 - click's signature
         """The parsed float, refused with click's usage error when it is nan, inf or out of bounds."""
-        from xling.pipeline.inputs import check_threshold
+        from align.numerics import check_number
 
         number = click.types.FloatParamType.convert(self, value, param, ctx)  # parse only; the bounds come next
         try:
-            check_threshold(number, "value", self.min, self.max)
+            check_number(number, "value", self.min, self.max)
         except InputError as exc:
             self.fail(str(exc).removeprefix("The value "), param, ctx)
         return number

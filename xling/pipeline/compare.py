@@ -16,7 +16,8 @@ from translate.document import Document
 from translate.errors import InputError
 from translate.pool import TranslatorPool
 from xling.pipeline.english import English, english_for
-from xling.pipeline.inputs import Sources, check_threshold, load_inputs
+from align.numerics import check_number
+from xling.pipeline.inputs import Sources, load_inputs
 from xling.pipeline.results import CompareResult, MatchRecord, SourceResult, translations_unavailable
 
 
@@ -74,7 +75,7 @@ def compare(
     from translate.prepare import empty_notice, require_sentences
 
     say = log or (lambda msg: print(msg, file=sys.stderr))
-    threshold = check_threshold(threshold)
+    threshold = check_number(threshold)
     [ref_doc], docs = load_inputs(sources, [reference])
     if not docs:
         raise InputError("No source documents to compare (the only document given is the reference).")

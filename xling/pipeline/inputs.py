@@ -121,7 +121,7 @@ def check_reference(doc: Document) -> Document:
         raise InputError(f"The reference {doc.doc_id} has no letters in any language, so it cannot be the English "
                          "article xling compares sources against; give the English article with -r.")
     if doc.lang != "en":
-        from xling.pipeline.report import LANG_NAMES
+        from translate.langid import LANG_NAMES
 
         label = f"{LANG_NAMES[doc.lang]} ({doc.lang})" if doc.lang in LANG_NAMES else f"in language {doc.lang}"
         path = doc.path or doc.doc_id
@@ -130,30 +130,6 @@ def check_reference(doc: Document) -> Document:
                          f"reference: give the English article with -r, or translate this one first "
                          f"(`xling translate {shlex.quote(path)} -o {english}`) and give that.")
     return doc
-
-
-def check_threshold(value: float | None, name: str = "threshold", low: float | None = 0.0,
-                    high: float | None = 1.0) -> float | None:
-    """`value` when it is None or a finite number within [low, high] (an open end when None); else InputError.
-
-    Python compares nan false with everything, so a plain range test lets nan through; it is refused first.
-    """
-    if value is None:
-        return None
-    span = f" in [{_num(low)}, {_num(high)}]" if low is not None and high is not None else (
-        f" >= {_num(low)}" if low is not None else (f" <= {_num(high)}" if high is not None else ""))
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InputError(f"The {name} must be a number{span}; got {value!r}.") from None
-    if not math.isfinite(number) or (low is not None and number < low) or (high is not None and number > high):
-        raise InputError(f"The {name} must be a finite number{span}; got {value}.")
-    return number
-
-
-def _num(x: float) -> str:
-    """A bound as people write it: 0 and 1 rather than 0.0 and 1.0."""
-    return f"{x:g}"
 
 
 def same_file(doc: Document, reference: Document) -> bool:

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
+from translate.langid import LANG_NAMES
+
 if TYPE_CHECKING:
     from align.pairing import Pairing
     from translate.document import Document
@@ -23,8 +25,6 @@ if TYPE_CHECKING:
 # a batch of hundreds of articles then opens on the summary and the navigation instead of a page miles long.
 FOLD_ABOVE = 10
 
-LANG_NAMES = {"de": "German", "en": "English", "fa": "Persian", "fr": "French", "es": "Spanish", "ru": "Russian",
-              "ar": "Arabic", "zh": "Chinese", "tr": "Turkish", "it": "Italian"}
 
 STATUS_TEXT = {
     "english": "source is English",
