@@ -25,6 +25,7 @@ from xling.batch.corpus import CorpusRecord, read_corpus, to_document
 from xling.batch.result import CorpusResult, write_corpus_outputs
 from xling.batch.state import JobState
 from xling.pipeline.compare import notices_for
+from xling.pipeline.inputs import check_reference
 from xling.pipeline.results import CompareResult, SourceResult
 from xling.pipeline.stages import EnglishStage, MatchStage, ProfileStage, batch_of, prepare_batch, rows_of
 
@@ -87,7 +88,7 @@ def run_corpus(
     say = log or (lambda msg: print(msg, file=sys.stderr))
     settings = settings or JobSettings()
     ref_records = read_corpus(references)
-    refs = [to_document(r) for r in ref_records]
+    refs = [check_reference(to_document(r)) for r in ref_records]
     if not refs:
         raise InputError("No reference articles found in the paths given with -r.")
     ref_paths = {str(Path(r.path).resolve()) for r in refs if r.path}

@@ -12,6 +12,7 @@ from translate.document import Document
 from xling.pipeline.results import CompareResult, MatchRecord, jsonl_text
 
 FORMATS = ("jsonl", "parquet")
+OUTPUT_TABLES = ("pairs", "matches", "unmatched", "dropped")  # each written as NAME.jsonl and/or NAME.parquet
 
 
 @dataclass
@@ -55,8 +56,9 @@ class CorpusResult:
 
     def tables(self) -> dict[str, list[dict]]:
         """The row sets written as pairs, matches, unmatched and dropped."""
-        return {"pairs": [p.to_dict() for p in self.pairings], "matches": [m.to_dict() for m in self.matches],
+        rows = {"pairs": [p.to_dict() for p in self.pairings], "matches": [m.to_dict() for m in self.matches],
                 "unmatched": self.unmatched, "dropped": self.dropped}
+        return {name: rows[name] for name in OUTPUT_TABLES}
 
 
 def write_corpus_outputs(result: CorpusResult, outdir: str | Path,

@@ -59,7 +59,7 @@ class JobState:
         self.folder.mkdir(parents=True, exist_ok=True)
         data = {"id": source_id, "text": fingerprint(text), "settings": self.settings_key,
                 "pairings": [p.to_dict() for p in pairings], "results": [_result_to_dict(r) for r in results]}
-        write_text_atomic(self._path(source_id), json.dumps(data, ensure_ascii=False))
+        write_text_atomic(self._path(source_id), json.dumps(data, ensure_ascii=False), follow_links=False)
 
 
 def _result_to_dict(src: SourceResult) -> dict:

