@@ -23,7 +23,7 @@ from translate.document import Document
 from translate.errors import InputError
 from xling.batch.corpus import CorpusRecord, read_corpus, to_document
 from xling.batch.result import CorpusResult, write_corpus_outputs
-from xling.batch.state import JobState
+from xling.batch.state import JobState, fingerprint
 from xling.pipeline.compare import notices_for
 from xling.pipeline.inputs import check_reference
 from xling.pipeline.results import CompareResult, SourceResult
@@ -95,7 +95,9 @@ def run_corpus(
     records = [r for r in read_corpus(sources) if not (r.path and str(Path(r.path).resolve()) in ref_paths)]
     if not records:
         raise InputError("No source documents to compare (every document given is a reference).")
-    state = JobState(outdir, asdict(settings)) if outdir is not None else None
+    # A source's saved pairings and matches hold only under the same references: a new or edited one redoes all.
+    job_key = {**asdict(settings), "references": fingerprint([(r.id, r.text) for r in ref_records])}
+    state = JobState(outdir, job_key) if outdir is not None else None
     finished = {r.id: state.load(r.id, r.text) for r in records} if state else {}
     finished = {k: v for k, v in finished.items() if v is not None}
     pending = [r for r in records if r.id not in finished]
