@@ -174,7 +174,8 @@ def _assemble(records: list[CorpusRecord], refs: list[Document],
         for ref_id, src in zip([p.reference_id for p in pairings_of if p.paired], results):
             per_ref[ref_id].append(src)
     comparisons = [CompareResult(ref, per_ref[ref.doc_id], notices_for(per_ref[ref.doc_id]),
-                                 {"reference": ref.doc_id, **asdict(settings)})
+                                 {**asdict(settings), "reference": ref.doc_id,
+                                  "similarity": settings.similarity or "hybrid with translations, embedding without"})
                    for ref in refs if per_ref[ref.doc_id]]
     notices = list(dict.fromkeys(n for c in comparisons for n in c.notices))
     unpaired = [r.id for r in records if not any(p.paired for p in done[r.id][0])]
