@@ -133,20 +133,23 @@ def _check_outdir(outdir: str, sources: tuple, references: tuple, translations_d
     from translate.atomic import check_not_input
     from xling.batch.result import OUTPUT_TABLES
 
-    inputs = [*sources, *references, *([translations_dir] if translations_dir else [])]
+    # A reference file's folder counts too: outputs written there (matches.jsonl among them) would be read back as
+    # references by a later job given that folder.
+    inputs = [*sources, *references, *(Path(r).parent for r in references if Path(r).is_file()),
+              *([translations_dir] if translations_dir else [])]
     check_not_input([outdir], inputs)
     names = [f"{t}.{fmt}" for t in OUTPUT_TABLES for fmt in ("jsonl", "parquet")] + ["report.html"]
     check_not_input([Path(outdir) / n for n in names], inputs, follow_links=False)
 
 
 def format_summary(rows: list[dict], result) -> str:
-    """The per-source count table printed after a compare run."""
+    """The per-source count table printed after a compare run; a document quoting Persian in German is "de+fa"."""
     head = ["source", "lang", "sentences", "matched", "only in source", "translation"]
-    body = [[r["source"], r["lang"], str(r["sentences"]), str(r["matched"]), str(r["only_in_source"]),
-             r["translation"]] for r in rows]
+    body = [[r["source"], "+".join(r.get("languages") or [r["lang"]]), str(r["sentences"]), str(r["matched"]),
+             str(r["only_in_source"]), r["translation"]] for r in rows]
     ref = result.reference
     unsupported = len(result.unsupported_reference_indices())
-    body.append([f"{ref.doc_id} (reference)", ref.lang, str(len(ref.sentences)),
+    body.append([f"{ref.doc_id} (reference)", "+".join(ref.languages()) or ref.lang, str(len(ref.sentences)),
                  str(len(ref.sentences) - unsupported), f"{unsupported} unsupported", "-"])
     widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
     numeric = {2, 3, 4}
