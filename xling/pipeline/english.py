@@ -9,6 +9,7 @@ from pathlib import Path
 from translate.document import Document
 from translate.errors import XlingError
 from translate.pool import TranslatorPool
+from translate.prepare import empty_notice
 from xling.pipeline.inputs import read_translations
 
 # Set to 1 only in tests: lets a pipeline run a model flagged as a random test fixture (its output is labelled so).
@@ -24,7 +25,7 @@ class English:
     """A source's English: one string per sentence (or None), where it came from, and one sentence saying so."""
 
     texts: list[str] | None
-    status: str  # "english" | "given" | "mt" | "fixture" | "unavailable"
+    status: str  # "english" | "given" | "mt" | "fixture" | "unavailable" | "empty"
     note: str
 
 
@@ -40,6 +41,8 @@ def english_for(doc: Document, pool: TranslatorPool, translations_dir: str | Pat
     A model the user named must load; only a registry default may be missing, and then the source goes on
     without translation (matched on multilingual embeddings) instead of stopping the run.
     """
+    if not doc.sentences:  # not "english": nothing was read in any language
+        return English([], "empty", empty_notice(doc) or "")
     if not pool.languages_needed(doc):
         why = "source is English" if doc.lang == pool.target else "nothing to translate (no words in any language)"
         return English(doc.texts(), "english", why)

@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from translate.langid import LANG_NAMES
+from translate.prepare import UNDETERMINED
 
 if TYPE_CHECKING:
     from align.pairing import Pairing
-    from translate.document import Document
+    from translate.document import Document, Sentence
     from xling.pipeline.results import CompareResult, SourceResult
 
 # With more sources than this, each source's table starts folded (a <details> element, so no script is needed):
@@ -32,7 +33,14 @@ STATUS_TEXT = {
     "mt": "machine translated",
     "fixture": "TEST FIXTURE output (not a translation)",
     "unavailable": "translation unavailable",
+    "empty": "none: no sentences to translate",
 }
+
+# Sentence languages that no model translates into English.
+NO_PULL = frozenset({"en", UNDETERMINED})
+
+# Other-language passages listed in a source's meta line; more are summed up as "…".
+RUNS_SHOWN = 3
 
 # Languages written right to left; their cells get dir="rtl".
 RTL_LANGS = frozenset({"ar", "fa", "he", "ps", "ur", "yi", "dv", "ckb", "sd", "ug"})
@@ -76,6 +84,7 @@ class SentenceRow:
     matches: list[MatchView]
     closest: Near | None
     rowspan: int
+    other_lang: str = ""  # the sentence's language when it is not the document's (a quoted passage)
 
 
 @dataclass(frozen=True)
@@ -84,7 +93,10 @@ class SourceView:
 
     id: str
     name: str
-    lang_label: str
+    lang_label: str  # the summary's: "German (de)", or "German (de+fa)" for a German article quoting Persian
+    lang_name: str  # the header's: the document's own language, "German (de)"
+    also: str  # "also Persian: 4 sentences", or "" when every sentence is in the document's language
+    runs: str  # where those are: "paragraph 4 (sentences 4-7): fa", up to RUNS_SHOWN runs
     sentences: int
     matched: int
     only_in_source: int
@@ -175,19 +187,21 @@ def report_view(result: CompareResult, id_prefix: str = "") -> dict:
     """
     ref = result.reference
     missing = result.translations_missing()
-    langs = {s.name: s.document.lang for s in result.sources}
+    docs = {s.name: s.document for s in result.sources}
     return {
         "id_prefix": id_prefix,
-        "reference": {"name": ref.doc_id, "sentences": len(ref.sentences), "lang_label": _lang_label(ref.lang)},
+        "reference": {"name": ref.doc_id, "sentences": len(ref.sentences),
+                      "lang_label": _lang_label(ref.lang, "+".join(ref.languages()))},
         "similarity": str(result.settings.get("similarity", "")),
-        "missing": [(s.name, s.document.lang) for s in missing],
-        "pulls": sorted({f"{s.document.lang}-en" for s in missing}),
+        "missing": [(s.name, "+".join(s.document.languages()) or s.document.lang) for s in missing],
+        # A German article quoting Persian needs both models; English sentences need none.
+        "pulls": sorted({f"{lang}-en" for s in missing for lang in s.document.languages() if lang not in NO_PULL}),
         "fixture_names": [s.name for s in result.sources if s.translation_status == "fixture"],
         "sources": [_source_view(result, src, id_prefix + id_) for src, id_ in
                     zip(result.sources, source_ids([s.name for s in result.sources]), strict=True)],
         "unsupported": len(result.unsupported_reference_indices()),
         "fold": len(result.sources) > FOLD_ABOVE,
-        "by_reference": [_reference_row(result, sent.index, langs) for sent in ref.sentences],
+        "by_reference": [_reference_row(result, sent.index, docs) for sent in ref.sentences],
         "dropped": _dropped_views([ref, *(s.document for s in result.sources)]),
     }
 
@@ -265,8 +279,16 @@ def source_ids(names: Sequence[str]) -> list[str]:
 
 
 def _dropped_views(docs: Iterable[Document]) -> list[DroppedView]:
-    return [DroppedView(doc.doc_id, [(d.reason, _text(d.text.strip(), doc.lang)) for d in doc.dropped])
+    return [DroppedView(doc.doc_id, [(d.reason, _dropped_text(doc, d.text.strip())) for d in doc.dropped])
             for doc in docs if doc.dropped]
+
+
+def _dropped_text(doc: Document, text: str) -> Text:
+    # A dropped span has no sentence, so no language of its own; in a document that mixes languages it may be
+    # the quoted passage, so the browser takes its direction from its first strong letter.
+    if len(doc.languages()) > 1:
+        return Text(text, doc.lang, "auto")
+    return _text(text, doc.lang)
 
 
 def _dir(lang: str) -> str:
@@ -280,8 +302,26 @@ def _text(text: str, lang: str) -> Text:
     return Text(text, lang, _dir(lang))
 
 
-def _lang_label(lang: str) -> str:
-    return f"{LANG_NAMES.get(lang, lang)} ({lang})"
+def _sentence_text(sent: Sentence) -> Text:
+    """A sentence in its own language, which may not be its document's (a German article quoting Persian)."""
+    return _text(sent.text, sent.lang)
+
+
+def _lang_label(lang: str, codes: str = "") -> str:
+    """A language's label, "German (de)"; `codes` "de+fa" makes it "German (de+fa)", German quoting Persian."""
+    name = "undetermined" if lang == UNDETERMINED else LANG_NAMES.get(lang, lang)  # a text without letters
+    return f"{name} ({codes or lang})"
+
+
+def _other_languages(doc: Document) -> tuple[str, str]:
+    """("also Persian: 4 sentences", "paragraph 4 (sentences 4-7): fa") for a document quoting other languages."""
+    others = [(lang, n) for lang, n in doc.languages().items() if lang != doc.lang]
+    if not others:
+        return "", ""
+    also = "also " + ", ".join(f"{LANG_NAMES.get(lang, lang)}: {n} sentence{'s' if n > 1 else ''}"
+                               for lang, n in others)
+    runs = [r.describe() for r in doc.other_language_runs()]
+    return also, "; ".join(runs[:RUNS_SHOWN]) + ("; …" if len(runs) > RUNS_SHOWN else "")
 
 
 def _source_view(result: CompareResult, src: SourceResult, id_: str) -> SourceView:
@@ -290,19 +330,21 @@ def _source_view(result: CompareResult, src: SourceResult, id_: str) -> SourceVi
     by_index: dict[int, list[MatchView]] = {}
     for m in src.matches:
         by_index.setdefault(m.source_index, []).append(
-            MatchView(m.reference_index, _text(m.reference_text, ref.lang), m.score))
+            MatchView(m.reference_index, _text(m.reference_text, _lang_of(ref, m.reference_index, ref.lang)), m.score))
     rows = []
     for sent in doc.sentences:
         matches = by_index.get(sent.index, [])
         trans = src.translation_of(sent.index)
         near = None if matches else src.nearest_reference(sent.index)
-        closest = None if near is None else Near(near[0], _text(ref.sentences[near[0]].text, ref.lang), near[1])
-        rows.append(SentenceRow(sent.index, _text(sent.text, doc.lang), None if trans is None else _text(trans, "en"),
-                                matches, closest, max(len(matches), 1)))
+        closest = None if near is None else Near(near[0], _sentence_text(ref.sentences[near[0]]), near[1])
+        rows.append(SentenceRow(sent.index, _sentence_text(sent), None if trans is None else _text(trans, "en"),
+                                matches, closest, max(len(matches), 1), "" if sent.lang == doc.lang else sent.lang))
     s = src.summary()
     unavailable = src.translation_status == "unavailable"
+    also, runs = _other_languages(doc)
     return SourceView(
-        id=id_, name=src.name, lang_label=_lang_label(doc.lang), sentences=s["sentences"], matched=s["matched"],
+        id=id_, name=src.name, lang_label=_lang_label(doc.lang, "+".join(s["languages"])),
+        lang_name=_lang_label(doc.lang), also=also, runs=runs, sentences=s["sentences"], matched=s["matched"],
         only_in_source=s["only_in_source"], dropped=s["dropped"],
         status=STATUS_TEXT.get(s["translation"], s["translation"]),
         matching=src.matching or "the claim matcher",
@@ -313,10 +355,18 @@ def _source_view(result: CompareResult, src: SourceResult, id_: str) -> SourceVi
     )
 
 
-def _reference_row(result: CompareResult, index: int, langs: dict[str, str]) -> ReferenceRow:
+def _lang_of(doc: Document | None, index: int, default: str) -> str:
+    """The language of sentence `index` of `doc`; `default` when the document or the sentence is not there."""
+    if doc is None or not 0 <= index < len(doc.sentences):
+        return default
+    return doc.sentences[index].lang
+
+
+def _reference_row(result: CompareResult, index: int, docs: dict[str, Document]) -> ReferenceRow:
     ref = result.reference
     support = [
-        SupportView(m.source, m.source_index, m.score, _text(m.source_text, langs.get(m.source, "und")),
+        SupportView(m.source, m.source_index, m.score,
+                    _text(m.source_text, _lang_of(docs.get(m.source), m.source_index, m.source_lang)),
                     _text(m.translation, "en") if m.translation else None)
         for m in sorted(result.supporting(index), key=lambda m: (m.source, -m.score))
     ]
@@ -325,6 +375,6 @@ def _reference_row(result: CompareResult, index: int, langs: dict[str, str]) -> 
         near = result.nearest_source(index)
         if near is not None:
             other, i, score = near
-            closest = Near(i, _text(other.document.sentences[i].text, other.document.lang), score, other.name)
-    return ReferenceRow(index, _text(ref.sentences[index].text, ref.lang), support,
+            closest = Near(i, _sentence_text(other.document.sentences[i]), score, other.name)
+    return ReferenceRow(index, _sentence_text(ref.sentences[index]), support,
                         len({s.source for s in support}), closest)

@@ -75,12 +75,13 @@ class SourceResult:
         return self.translations[index]
 
     def summary(self) -> dict:
-        """Counts for the summary table."""
+        """Counts for the summary table; `languages` counts sentences per language, the document's own first."""
         n = len(self.document.sentences)
         matched = len(self.matched_indices())
         return {
             "source": self.name,
             "lang": self.document.lang,
+            "languages": self.document.languages(),
             "sentences": n,
             "matched": matched,
             "only_in_source": n - matched,
