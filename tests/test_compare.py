@@ -23,8 +23,8 @@ REFERENCE = "002_ade6ea3ef36ce7e0.txt"
 GERMAN = "000_2c29ad0641dc83f6.txt"
 KAZAKH = "001_2959add6671d93e8.txt"
 PERSIAN = "003_25baae2a21a7165f.txt"
-MATCH_FIELDS = {"source", "source_lang", "source_index", "source_text", "translation", "reference_index",
-                "reference_text", "score"}
+MATCH_FIELDS = {"source", "source_lang", "source_index", "source_text", "translation", "reference",
+                "reference_index", "reference_text", "score"}
 
 
 def _offline_env(tmp: Path) -> dict:

@@ -112,7 +112,7 @@ def notices_for(results: list[SourceResult]) -> list[str]:
     missing = [s for s in results if s.translation_status == "unavailable"]
     out: list[str] = []
     if missing:
-        out.append(translations_unavailable([(s.name, s.document.lang) for s in missing]))
+        out.append(translations_unavailable(s.document for s in missing))
         out.extend(f"  reason: {r}" for r in sorted({s.translation_note for s in missing}))
     if any(s.translation_status == "fixture" for s in results):
         out.append(

@@ -189,7 +189,7 @@ def find_claim(
     qvec = query_vector(claim)
     claim_lang = _claim_language(claim)
     result = FindResult(claim, cut, docs)
-    missing: list[tuple[str, str]] = []
+    missing: list[Document] = []
     with TranslatorPool("en", model) as pool:
         for doc in docs:
             if not doc.sentences:
@@ -197,7 +197,7 @@ def find_claim(
             english = english_for(doc, pool, translations_dir, use_mt)
             shown = english.texts if english.status in ("given", "mt") else None
             if english.status == "unavailable" and use_mt:
-                missing.append((doc.doc_id, doc.lang))
+                missing.append(doc)
             scores = sentence_scores(claim, qvec, claim_lang, doc, shown, embedder)
             ranked = [int(i) for i in np.argsort(-scores, kind="stable")]
             hits = [_hit(doc, i, shown, scores) for i in ranked if scores[i] >= cut]

@@ -13,9 +13,11 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import jinja2
+from markupsafe import Markup, escape
 
 from translate.langid import LANG_NAMES
 from translate.prepare import UNDETERMINED
+from xling.pipeline.results import UNAVAILABLE_NOTICE, unavailable_parts
 
 if TYPE_CHECKING:
     from align.pairing import Pairing
@@ -35,9 +37,6 @@ STATUS_TEXT = {
     "unavailable": "translation unavailable",
     "empty": "none: no sentences to translate",
 }
-
-# Sentence languages that no model translates into English.
-NO_PULL = frozenset({"en", UNDETERMINED})
 
 # Other-language passages listed in a source's meta line; more are summed up as "…".
 RUNS_SHOWN = 3
@@ -180,6 +179,15 @@ def _template(name: str) -> jinja2.Template:
     return _environment().get_template(name)  # the environment caches compiled templates
 
 
+def _unavailable_html(docs: list[Document]) -> Markup:
+    """The 'translations unavailable' notice in its one wording (results.UNAVAILABLE_NOTICE), with markup."""
+    names, pulls = unavailable_parts(docs)
+    return Markup(escape(UNAVAILABLE_NOTICE)).format(
+        names=Markup(", ").join(Markup("<bdi>{}</bdi> ({})").format(n, langs) for n, langs in names),
+        pulls=Markup(" or ").join(Markup("<code>xling models pull {}</code>").format(p) for p in pulls),
+        option=Markup("<code>--translations DIR</code>"))
+
+
 def report_view(result: CompareResult, id_prefix: str = "") -> dict:
     """The plain data the report template lays out: every text, count and id on the page, nothing escaped.
 
@@ -193,9 +201,7 @@ def report_view(result: CompareResult, id_prefix: str = "") -> dict:
         "reference": {"name": ref.doc_id, "sentences": len(ref.sentences),
                       "lang_label": _lang_label(ref.lang, "+".join(ref.languages()))},
         "similarity": str(result.settings.get("similarity", "")),
-        "missing": [(s.name, "+".join(s.document.languages()) or s.document.lang) for s in missing],
-        # A German article quoting Persian needs both models; English sentences need none.
-        "pulls": sorted({f"{lang}-en" for s in missing for lang in s.document.languages() if lang not in NO_PULL}),
+        "unavailable_notice": _unavailable_html([s.document for s in missing]) if missing else "",
         "fixture_names": [s.name for s in result.sources if s.translation_status == "fixture"],
         "sources": [_source_view(result, src, id_prefix + id_) for src, id_ in
                     zip(result.sources, source_ids([s.name for s in result.sources]), strict=True)],

@@ -8,9 +8,13 @@ from dataclasses import asdict, dataclass, field
 
 from translate.document import Document
 
-HOW_TO_GET_TRANSLATIONS = (
-    "run `xling models pull {pair}` on a machine with network access (or put the model in the Hugging Face cache), "
-    "or pass existing English translations with `--translations DIR` (one file per source, one line per sentence)"
+# The one wording of the notice that sources are shown without translation: stderr, find and the report (which
+# fills the same fields with markup) all use it.
+UNAVAILABLE_NOTICE = (
+    "Translations unavailable for {names}: these sources were matched on multilingual embeddings of the original "
+    "sentences, and their translation column is left empty. To get translations, run {pulls} on a machine with "
+    "network access (or put the model in the Hugging Face cache), or pass your own English translations with "
+    "{option} (one file per source, named like it, one line per prepared sentence)."
 )
 
 
@@ -184,10 +188,20 @@ def jsonl_text(rows: Iterable[dict]) -> str:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
-def translations_unavailable(missing: list[tuple[str, str]]) -> str:
-    """The one notice, for stderr, the report and find, that sources (name, lang) are shown without translation."""
-    pairs = sorted({f"{lang}-en" for _, lang in missing})
-    names = ", ".join(f"{name} ({lang})" for name, lang in missing)
-    return (f"Translations unavailable for {names}: matched on multilingual embeddings of the original sentences, "
-            f"and the translation column is left empty. To get translations, "
-            + HOW_TO_GET_TRANSLATIONS.format(pair="` or `xling models pull ".join(pairs)) + ".")
+def unavailable_parts(docs: Iterable[Document]) -> tuple[list[tuple[str, str]], list[str]]:
+    """(name, languages such as "de+fa") of each document, and the model pairs they need, for the notice."""
+    from translate.prepare import UNDETERMINED
+
+    docs = list(docs)
+    names = [(d.doc_id, "+".join(d.languages()) or d.lang) for d in docs]
+    # A German article quoting Persian needs both models; English and letterless sentences need none.
+    pulls = sorted({f"{lang}-en" for d in docs for lang in d.languages() if lang not in ("en", UNDETERMINED)})
+    return names, pulls
+
+
+def translations_unavailable(docs: Iterable[Document]) -> str:
+    """The notice, as plain text, that `docs` are shown without translation, and how to get translations."""
+    names, pulls = unavailable_parts(docs)
+    return UNAVAILABLE_NOTICE.format(names=", ".join(f"{n} ({langs})" for n, langs in names),
+                                     pulls=" or ".join(f"`xling models pull {p}`" for p in pulls),
+                                     option="`--translations DIR`")
