@@ -32,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED_FILES = [ROOT / "seeds" / "000_2c29ad0641dc83f6.txt", ROOT / "seeds" / "001_2959add6671d93e8.txt"]
 # opus-mt-de-en's shapes (its config.json): the benchmark model has these and random weights.
 OPUS_MT_DE_EN = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58101, max_positions=512)

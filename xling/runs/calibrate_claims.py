@@ -37,7 +37,7 @@ from eval.prf import prf_at
 from eval.reference_mt import reference_translations
 from translate.prepare import load_document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = "002_ade6ea3ef36ce7e0.txt"
 SOURCES = ("000_2c29ad0641dc83f6.txt", "001_2959add6671d93e8.txt", "003_25baae2a21a7165f.txt")
 THRESHOLDS = np.round(np.arange(0.02, 0.61, 0.01), 2)

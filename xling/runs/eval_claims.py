@@ -33,7 +33,7 @@ from translate.errors import InputError, XlingError
 if TYPE_CHECKING:
     from xling.pipeline.results import CompareResult
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 REFERENCE = SEEDS / "002_ade6ea3ef36ce7e0.txt"
 GOLD = ROOT / "tests" / "data" / "claims_gold.jsonl"

@@ -23,7 +23,7 @@ from translate.document import Document
 from translate.errors import XlingError
 from translate.registry import models_by_language
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "seeds"
 REFERENCE = "002_ade6ea3ef36ce7e0.txt"
 MEANINGLESS = "RANDOM TEST FIXTURE MODEL: these scores are MEANINGLESS (no real weights here); they only show the path runs."
