@@ -17,6 +17,9 @@ DECOYS = ROOT / "tests" / "data" / "decoys"
 REFERENCE = SEEDS / "002_ade6ea3ef36ce7e0.txt"
 COMPARED = ("pairs.jsonl", "matches.jsonl", "unmatched.jsonl")
 
+# Each run embeds the seeds and decoys, and three tests start Ray: the slowest file of the suite.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def job(tiny_marian_dir, tmp_path_factory):

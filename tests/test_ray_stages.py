@@ -14,6 +14,9 @@ from translate.errors import InputError, ModelNotFoundError
 from xling.batch.ray_stages import EmbedBatch, TranslateBatch, original_error
 from xling.pipeline.english import ALLOW_FIXTURE_ENV, FixtureModelRefused
 
+# Ray's start-up (about 20 s on 2 busy cores) dominates this file.
+pytestmark = pytest.mark.slow
+
 TEXTS = ["Der Zug fährt heute nicht.", "The museum reopened on Saturday.", "", "Die Gewerkschaft streikt.", "42 %"]
 LANGS = ["de", "en", "de", "de", "und"]
 
