@@ -6,7 +6,7 @@ XLING := $(VENV)/bin/xling
 OUT ?= out
 MODEL ?=
 
-.PHONY: install test demo eval eval-mt eval-align eval-claims bench bench-align bench-translate browser clean
+.PHONY: install test demo eval eval-mt eval-align eval-claims bench bench-align bench-translate bench-batch browser clean
 
 install: $(VENV)/.installed browser
 
@@ -38,7 +38,7 @@ eval-mt: install
 	$(PY) -m xling.runs.eval_mt $(if $(MODEL),--model $(MODEL))
 
 eval-align: install
-	$(PY) -m eval.bench_align
+	$(PY) -m xling.runs.bench_align
 
 eval-claims: install
 	$(PY) -m xling.runs.eval_claims
@@ -52,7 +52,12 @@ bench-translate: install
 	$(PY) -m xling.runs.bench_translate --beam 4
 
 bench-align: install
-	$(PY) -m eval.bench_align --speed
+	$(PY) -m xling.runs.bench_align --speed
+
+# Not part of `bench`: the batch engines over 500 and 2,000 synthetic articles take tens of minutes on 2 cores.
+# One run each; `make bench-batch BENCH_BATCH_ARGS="--runs 3"` gives medians of three.
+bench-batch: install
+	$(PY) -m xling.runs.bench_batch $(BENCH_BATCH_ARGS)
 
 clean:
 	rm -rf $(OUT) results .pytest_cache

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from align.signature import xling_version
 from translate.atomic import write_text_atomic
 
 
@@ -22,11 +22,7 @@ def read_calibration(path: str | Path) -> dict[str, Any]:
 
 def write_calibration(path: str | Path, values: dict[str, Any], command: str, training_data: str) -> Path:
     """Write a calibration record (the values and how they were made) to `path`, atomically; return the path."""
-    try:
-        version = metadata.version("xling")
-    except metadata.PackageNotFoundError:
-        version = "unknown"
-    record = {"made_by": {"command": command, "date": time.strftime("%Y-%m-%d"), "xling_version": version,
+    record = {"made_by": {"command": command, "date": time.strftime("%Y-%m-%d"), "xling_version": xling_version(),
                           "training_data": training_data},
               "values": values}
     return write_text_atomic(path, json.dumps(record, indent=2, ensure_ascii=False) + "\n")

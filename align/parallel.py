@@ -10,7 +10,7 @@ as Bertalign uses cosines) times a length-ratio factor, minus `merge` per senten
 sentence costs `skip` (a constant, or with "auto" a percentile of the values of random pairs, Vecalign's
 DeletionKnob). Log-odds do not saturate, so a 1-2 bead can beat a near-certain 1-1 plus a skip.
 Pass 2 runs as Vecalign's does: bead values (`_row_values`), the DP over them (`_forward`), the backtrace.
-Defaults were tuned on the Text+Berg development article (eval/bench_align.py).
+Defaults were tuned on the Text+Berg development article (xling/runs/bench_align.py).
 """
 
 from __future__ import annotations

