@@ -19,7 +19,7 @@ from translate.document import Document, Dropped, Sentence
 from xling.pipeline.results import MatchRecord, SourceResult
 
 STATE_DIR = ".xling-batch"
-FORMAT = 1  # bump when the file layout changes; older files are then redone
+FORMAT = 2  # bump when the file layout changes; older files are then redone
 
 
 def fingerprint(*parts: object) -> str:
@@ -69,7 +69,7 @@ def _result_to_dict(src: SourceResult) -> dict:
                      "sentences": [asdict(s) for s in doc.sentences], "dropped": [asdict(d) for d in doc.dropped]},
         "translations": src.translations, "translation_status": src.translation_status,
         "translation_note": src.translation_note, "matches": [m.to_dict() for m in src.matches],
-        "matching": src.matching, "nearest": src.nearest, "nearest_for_reference": src.nearest_for_reference,
+        "matching": src.matching, "signature": src.signature, "nearest": src.nearest, "nearest_for_reference": src.nearest_for_reference,
     }
 
 
@@ -78,5 +78,6 @@ def _result_from_dict(data: dict) -> SourceResult:
     doc = Document(d["doc_id"], d["lang"], d["text"], [Sentence(**s) for s in d["sentences"]],
                    [Dropped(**x) for x in d["dropped"]], d["path"])
     return SourceResult(doc, data["translations"], data["translation_status"], data["translation_note"],
-                        [MatchRecord(**m) for m in data["matches"]], data["matching"],
-                        [tuple(x) for x in data["nearest"]], [tuple(x) for x in data["nearest_for_reference"]])
+                        matches=[MatchRecord(**m) for m in data["matches"]], matching=data["matching"],
+                        signature=data["signature"], nearest=[tuple(x) for x in data["nearest"]],
+                        nearest_for_reference=[tuple(x) for x in data["nearest_for_reference"]])

@@ -41,8 +41,9 @@ class Matchers:
 def match_source(doc: Document, english: English, reference: Document, matchers: Matchers) -> SourceResult:
     """Match one source's sentences against the reference; keep each sentence's closest counterpart too."""
     matcher = matchers.for_source(english.texts is not None)
-    src = SourceResult(doc, english.texts, english.status, english.note,
-                       matching=_matching_note(matcher, english.texts is not None))
+    has = english.texts is not None
+    src = SourceResult(doc, english.texts, english.status, english.note, matching=_matching_note(matcher, has),
+                       signature=matcher.signature(has).format(short=True))
     if doc.sentences:
         texts, ref_texts = doc.texts(), reference.texts()
         scores = matcher.candidate_scores(texts, ref_texts, source_translations=english.texts)

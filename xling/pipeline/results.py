@@ -47,6 +47,9 @@ class SourceResult:
     translation_note: str  # one human sentence: which model or file, or why there is none
     matches: list[MatchRecord] = field(default_factory=list)
     matching: str = ""  # how the matches were made: similarity and threshold
+    # The matcher's signature for this source (what it actually used: a source without translation falls back to
+    # embeddings), short form, so every result says how it was made.
+    signature: str = ""
     # Per source sentence, its best-scoring reference sentence and that score, kept or not; per reference
     # sentence, its best-scoring sentence of this source. A claim left unmatched is shown with its closest
     # counterpart, so a reader can judge a near miss instead of trusting the cut blindly. Only the row and
