@@ -279,10 +279,15 @@ class _RayRunner:
         if self._started:
             self.ray.shutdown()
 
-    def _pool(self):
-        """An actor pool of `workers` actors (default: one per CPU Ray has), each holding its own models."""
-        size = self.workers or max(1, int(self.ray.available_resources().get("CPU", 1)))
-        return self.ray.data.ActorPoolStrategy(size=size)
+    def _pool(self, sharing: int = 1):
+        """A fixed actor pool of `workers` actors, or the cluster's CPUs split among `sharing` concurrent pools.
+
+        The pools of one dataset run at once, and a worker that dies must get its CPU back to restart: were the
+        pools together larger than the cluster, the others would hold every CPU and the restart would wait for
+        ever. So by default their sizes add up to the CPUs Ray has.
+        """
+        cpus = max(1, int(self.ray.cluster_resources().get("CPU", 1)))
+        return self.ray.data.ActorPoolStrategy(size=self.workers or max(1, cpus // sharing))
 
     def prepare(self, records: list[CorpusRecord], settings: JobSettings, clock: StageClock) -> list[dict]:
         """The same stages as the local runner, as map_batches over one dataset; rows come back to the driver."""
@@ -296,9 +301,9 @@ class _RayRunner:
                             fn_constructor_kwargs={"models": settings.models,
                                                    "translations_dir": settings.translations_dir,
                                                    "use_mt": settings.use_mt},
-                            compute=self._pool(), **gpu)
+                            compute=self._pool(sharing=2), **gpu)
         ds = ds.map_batches(ProfileStage, batch_format="numpy", batch_size=_LocalRunner.BATCH,
-                            fn_constructor_kwargs={"embedder": settings.embedder}, compute=self._pool())
+                            fn_constructor_kwargs={"embedder": settings.embedder}, compute=self._pool(sharing=2))
         rows = [_plain(row) for row in ds.take_all()]
         order = {r.id: k for k, r in enumerate(records)}
         rows.sort(key=lambda row: order[row["id"]])
@@ -307,21 +312,33 @@ class _RayRunner:
 
     def match(self, rows: list[dict], by_source: dict[str, list[Pairing]], refs: list[Document],
               settings: JobSettings, clock: StageClock) -> Iterator[dict]:
-        """Match on an actor pool; rows stream back as they finish (each is recorded at once by the caller)."""
+        """Match on an actor pool; rows stream back as they finish (each is recorded at once by the caller).
+
+        A source paired with no reference has nothing to match, so it is answered here and never shipped to an
+        actor: most sources of a large corpus are such, and Ray Data handed some of them back with their empty
+        result list turned into None.
+        """
         if not rows:
             return
         began = time.perf_counter()
         for row in rows:
             row["paired"] = [p.reference_id for p in by_source.get(row["id"], []) if p.paired]
-        ds = self.ray.data.from_items(rows)
-        ds = ds.map_batches(MatchStage, batch_format="numpy", batch_size=_LocalRunner.BATCH,
-                            fn_constructor_kwargs={"references": refs, "similarity": settings.similarity,
-                                                   "embedder": settings.embedder, "threshold": settings.threshold},
-                            compute=self._pool())
         n = 0
-        for row in ds.iter_rows():
-            n += 1
-            yield _plain(row)
+        for row in rows:
+            if not row["paired"]:
+                n += 1
+                yield {**row, "results": []}
+        todo = [row for row in rows if row["paired"]]
+        if todo:
+            ds = self.ray.data.from_items(todo)
+            ds = ds.map_batches(MatchStage, batch_format="numpy", batch_size=_LocalRunner.BATCH,
+                                fn_constructor_kwargs={"references": refs, "similarity": settings.similarity,
+                                                       "embedder": settings.embedder,
+                                                       "threshold": settings.threshold},
+                                compute=self._pool())
+            for row in ds.iter_rows():
+                n += 1
+                yield _plain(row)
         clock.add("match", n, time.perf_counter() - began)
 
 
