@@ -54,12 +54,14 @@ def english_for(doc: Document, pool: TranslatorPool, translations_dir: str | Pat
         lacking = f"{Path(translations_dir) / doc.doc_id} does not exist; "
     if not use_mt:
         return English(None, "unavailable", lacking + "machine translation switched off (--no-mt)")
-    try:
-        translators = [pool.translator(lang) for lang in pool.languages_needed(doc)]
-    except XlingError as exc:
-        if any(pool.named(lang) for lang in pool.languages_needed(doc)):
-            raise
-        return English(None, "unavailable", lacking + str(exc))
+    translators = []
+    for lang in pool.languages_needed(doc):
+        try:
+            translators.append(pool.translator(lang))
+        except XlingError as exc:
+            if pool.named(lang):
+                raise
+            return English(None, "unavailable", lacking + str(exc))
     names = ", ".join(str(tr.model_name) for tr in translators)
     if any(tr.is_fixture for tr in translators):
         if not fixture_allowed():
