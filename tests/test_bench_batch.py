@@ -72,6 +72,9 @@ def test_pairing_quality_counts_source_reference_pairs_and_storyless_sources():
     assert quality["precision"] == pytest.approx(1 / 3) and quality["recall"] == pytest.approx(1 / 3)
     assert (quality["predicted"], quality["expected"]) == (3, 3)
     assert (quality["storyless_unpaired"], quality["storyless"]) == (1, 2)
+    stories = {"s1": "a", "s2": "b", "s3": "c", "s4": "c"}
+    by_story = bench.pairing_quality([["s1", "r1"], ["s2", "r2"], ["s3", "r1"]], expected, stories)
+    assert by_story["missed_by_story"] == {"a": 1, "b": 1} and by_story["wrong_by_story"] == {"b": 1, "c": 1}
 
 
 def _run(wall: float, docs: int, digest: str = "d") -> dict:
