@@ -54,8 +54,9 @@ bench-translate: install
 bench-align: install
 	$(PY) -m xling.runs.bench_align --speed
 
-# Not part of `bench`: the batch engines over 500 and 2,000 synthetic articles take tens of minutes on 2 cores.
-# One run each; `make bench-batch BENCH_BATCH_ARGS="--runs 3"` gives medians of three.
+# Not part of `bench`: both batch engines over 500 and 2,000 synthetic articles, one run each, take about 10
+# minutes on 2 shared cores; BENCH_BATCH_ARGS="--runs 3" gives medians of three, "--fresh-text" makes every
+# sentence new text (no embedding cache hits; about an hour).
 bench-batch: install
 	$(PY) -m xling.runs.bench_batch $(BENCH_BATCH_ARGS)
 

