@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from translate.langid import LANG_NAMES
 from translate.prepare import UNDETERMINED
-from xling.pipeline.results import UNAVAILABLE_NOTICE, unavailable_parts
+from xling.pipeline.results import UNAVAILABLE_NOTICE, score_text, unavailable_parts
 
 if TYPE_CHECKING:
     from align.pairing import Pairing
@@ -166,13 +166,15 @@ def render_report(result: CompareResult) -> str:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.PackageLoader("xling.pipeline", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,  # a misspelt field fails the render instead of printing nothing
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["score"] = score_text
+    return env
 
 
 def _template(name: str) -> jinja2.Template:

@@ -17,6 +17,15 @@ UNAVAILABLE_NOTICE = (
     "{option} (one file per source, named like it, one line per prepared sentence)."
 )
 
+# Every score a reader sees (find's lines, compare's summary, the report) is printed with this many decimals, so
+# a match and the cut it passed never look equal while one is below the other.
+SCORE_DECIMALS = 3
+
+
+def score_text(value: float) -> str:
+    """A score as shown to readers: fixed decimals, the same everywhere."""
+    return f"{value:.{SCORE_DECIMALS}f}"
+
 
 @dataclass(frozen=True)
 class MatchRecord:
