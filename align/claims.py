@@ -73,6 +73,9 @@ CALIBRATION_FILE = Path(__file__).resolve().parent / "data" / "claims_calibratio
 _FITTED = read_calibration(CALIBRATION_FILE)
 CALIBRATION: dict[str, tuple[float, ...]] = {name: tuple(fit["weights"]) for name, fit in _FITTED.items()}
 DEFAULT_THRESHOLDS: dict[str, float] = {name: fit["threshold"] for name, fit in _FITTED.items()}
+# The lower cut of the second tier: pairs scoring from it up to the threshold are "possible matches", written
+# apart from the matches (a record without one has no second tier).
+POSSIBLE_THRESHOLDS: dict[str, float] = {name: fit.get("possible", fit["threshold"]) for name, fit in _FITTED.items()}
 # Bump when the features change, so old and new scores are never mixed under one signature. 4: the TF-IDF
 # cosine joined the lexical and hybrid features.
 FEATURES_VERSION = 4
@@ -174,6 +177,11 @@ class ClaimMatcher:
             return self._threshold
         return DEFAULT_THRESHOLDS[self.effective_similarity(has_translations)]
 
+    def possible_threshold_for(self, has_translations: bool) -> float:
+        """The lower cut of possible matches: the calibrated one, never above the match threshold in use."""
+        return min(POSSIBLE_THRESHOLDS[self.effective_similarity(has_translations)],
+                   self.threshold_for(has_translations))
+
     def signature(self, has_translations: bool = True) -> Signature:
         """What scores a source with (or without) a translation: the similarity actually used, and the features,
         embedder, calibration and threshold of that similarity; `requested` appears when it fell back."""
@@ -181,9 +189,11 @@ class ClaimMatcher:
         emb = self._embedder_spec if isinstance(self._embedder_spec, str) else self._embedder_spec.signature()
         settings = {"similarity": used, "requested": self.similarity if used != self.similarity else None,
                     "features": FEATURES_VERSION, "embedder": None if used == "lexical" else emb,
-                    "calibration": list(CALIBRATION[used]), "threshold": self.threshold_for(has_translations)}
+                    "calibration": list(CALIBRATION[used]), "threshold": self.threshold_for(has_translations),
+                    "possible": self.possible_threshold_for(has_translations)}
         return Signature("claims", settings, short={"similarity": "sim", "requested": "req", "features": "feat",
-                                                    "embedder": "emb", "calibration": "cal", "threshold": "thr"})
+                                                    "embedder": "emb", "calibration": "cal", "threshold": "thr",
+                                                    "possible": "pos"})
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Symmetric-similarity embeddings via the shared (cached) embedder, created on first use."""
@@ -238,9 +248,22 @@ class ClaimMatcher:
     def select(self, scores: np.ndarray, src: Sequence[str], ref: Sequence[str],
                source_translations: Sequence[str] | None = None) -> list[ClaimMatch]:
         """The pairs of a `candidate_scores` matrix that reach the threshold, by source sentence then falling score."""
-        cut = self.threshold_for(source_translations is not None)
+        return self._pairs(scores >= self.threshold_for(source_translations is not None), scores, src, ref,
+                           source_translations)
+
+    def select_possible(self, scores: np.ndarray, src: Sequence[str], ref: Sequence[str],
+                        source_translations: Sequence[str] | None = None) -> list[ClaimMatch]:
+        """The second tier: pairs scoring from the possible cut up to (not reaching) the match threshold."""
+        has = source_translations is not None
+        keep = (scores >= self.possible_threshold_for(has)) & (scores < self.threshold_for(has))
+        return self._pairs(keep, scores, src, ref, source_translations)
+
+    @staticmethod
+    def _pairs(keep: np.ndarray, scores: np.ndarray, src: Sequence[str], ref: Sequence[str],
+               source_translations: Sequence[str] | None) -> list[ClaimMatch]:
+        """ClaimMatches of the kept cells, by source sentence then falling score."""
         out = []
-        for i, j in zip(*np.nonzero(scores >= cut)):
+        for i, j in zip(*np.nonzero(keep)):
             out.append(ClaimMatch(int(i), int(j), float(scores[i, j]), src[i], ref[j],
                                   source_translations[i] if source_translations is not None else None))
         out.sort(key=lambda m: (m.source_index, -m.score, m.reference_index))

@@ -103,3 +103,18 @@ def test_signature_reports_the_similarity_actually_used():
     # chrF and TF-IDF use no embedder, so the lexical signature names none; a given threshold is the one reported.
     lexical = ClaimMatcher(similarity="lexical", threshold=0.3).signature().as_dict()
     assert "embedder" not in lexical and lexical["threshold"] == 0.3
+
+
+def test_possible_matches_lie_between_the_lower_cut_and_the_threshold(monkeypatch):
+    import align.claims as claims
+
+    monkeypatch.setitem(claims.POSSIBLE_THRESHOLDS, "lexical", 0.2)
+    scores = np.array([[0.6, 0.3], [0.1, 0.5], [0.2, 0.19]])
+    m = ClaimMatcher(similarity="lexical", threshold=0.5)
+    src, ref, english = list("abc"), list("xy"), ["A", "B", "C"]  # lexical scores need translations
+    assert [(p.source_index, p.reference_index) for p in m.select(scores, src, ref, english)] == [(0, 0), (1, 1)]
+    assert [(p.source_index, p.reference_index) for p in m.select_possible(scores, src, ref, english)] == [(0, 1), (2, 0)]
+    assert m.signature().as_dict()["possible"] == 0.2
+    # A threshold given below the lower cut leaves no second tier: a possible match never outranks a match.
+    low = ClaimMatcher(similarity="lexical", threshold=0.15)
+    assert low.possible_threshold_for(True) == 0.15 and low.select_possible(scores, src, ref, english) == []

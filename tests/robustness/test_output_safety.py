@@ -103,7 +103,7 @@ def test_other_commands_refuse_an_output_that_is_an_input(tmp_path, isolated, mo
         (["prepare", "a.txt", "-o", "./a.txt"], "a.txt"),
         (["prepare", "docs", "-o", "docs/d.txt"], "d.txt"),  # one of the folder's documents
         (["align", "a.txt", "b.txt", "-o", "b-link.txt"], "b-link.txt"),  # a link to the reference
-        (["align", "a.txt", "b.txt", "--src-translation", "b.txt", "-o", str(tmp_path / "b.txt")], "b.txt"),
+        (["align", "a.txt", "b.txt", "--source-translation", "b.txt", "-o", str(tmp_path / "b.txt")], "b.txt"),
         (["eval", "claims", "matches.jsonl", "gold.jsonl", "-r", str(SEED_EN), "--plot", "gold.jsonl"], "gold"),
     ]
     for args, needle in cases:
@@ -183,7 +183,8 @@ def test_compare_does_not_write_through_a_link_planted_in_its_output_folder(tmp_
     assert_ok(run_cli("compare", src, "-r", ref, "--no-mt", "--quiet", "-o", out))
     assert precious.read_text() == "precious"
     assert not (out / "report.html").is_symlink() and "<html" in (out / "report.html").read_text(encoding="utf-8")
-    assert sorted(os.listdir(out)) == ["dropped.jsonl", "matches.jsonl", "report.html", "unmatched.jsonl"]
+    assert sorted(os.listdir(out)) == ["dropped.jsonl", "matches.jsonl", "possible_matches.jsonl", "report.html",
+                                       "unmatched.jsonl"]
 
 
 def test_translate_folder_job_replaces_a_planted_link_instead_of_following_it(tmp_path, isolated):

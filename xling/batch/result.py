@@ -12,7 +12,7 @@ from translate.document import Document
 from xling.pipeline.results import CompareResult, MatchRecord, jsonl_text
 
 FORMATS = ("jsonl", "parquet")
-OUTPUT_TABLES = ("pairs", "matches", "unmatched", "dropped")  # each written as NAME.jsonl and/or NAME.parquet
+OUTPUT_TABLES = ("pairs", "matches", "possible_matches", "unmatched", "dropped")  # each written as NAME.jsonl and/or NAME.parquet
 
 
 @dataclass
@@ -38,6 +38,11 @@ class CorpusResult:
         return [m for c in self.comparisons for m in c.matches]
 
     @property
+    def possible_matches(self) -> list[MatchRecord]:
+        """Every possible match (the second tier), reference by reference, source by source."""
+        return [m for c in self.comparisons for m in c.possible_matches]
+
+    @property
     def unmatched(self) -> list[dict]:
         """Unmatched claims of every comparison (each row names its reference)."""
         return [row for c in self.comparisons for row in c.unmatched]
@@ -55,15 +60,16 @@ class CorpusResult:
         return rows
 
     def tables(self) -> dict[str, list[dict]]:
-        """The row sets written as pairs, matches, unmatched and dropped."""
+        """The row sets written as pairs, matches, possible_matches, unmatched and dropped."""
         rows = {"pairs": [p.to_dict() for p in self.pairings], "matches": [m.to_dict() for m in self.matches],
+                "possible_matches": [m.to_dict() for m in self.possible_matches],
                 "unmatched": self.unmatched, "dropped": self.dropped}
         return {name: rows[name] for name in OUTPUT_TABLES}
 
 
 def write_corpus_outputs(result: CorpusResult, outdir: str | Path,
                          formats: tuple[str, ...] = ("jsonl",)) -> dict[str, Path]:
-    """Write pairs, matches, unmatched, dropped (JSON Lines and/or Parquet) and report.html together into `outdir`."""
+    """Write pairs, matches, possible_matches, unmatched, dropped (JSON Lines and/or Parquet) and report.html together into `outdir`."""
     from xling.pipeline.report import render_corpus_report  # jinja2 and the template only when writing
 
     files: dict[str, str | bytes] = {}

@@ -69,7 +69,7 @@ def _result_to_dict(src: SourceResult) -> dict:
                      "sentences": [asdict(s) for s in doc.sentences], "dropped": [asdict(d) for d in doc.dropped]},
         "translations": src.translations, "translation_status": src.translation_status,
         "translation_note": src.translation_note, "matches": [m.to_dict() for m in src.matches],
-        "matching": src.matching, "signature": src.signature, "nearest": src.nearest, "nearest_for_reference": src.nearest_for_reference,
+        "possible": [m.to_dict() for m in src.possible], "matching": src.matching, "signature": src.signature, "nearest": src.nearest, "nearest_for_reference": src.nearest_for_reference,
     }
 
 
@@ -79,5 +79,6 @@ def _result_from_dict(data: dict) -> SourceResult:
                    [Dropped(**x) for x in d["dropped"]], d["path"])
     return SourceResult(doc, data["translations"], data["translation_status"], data["translation_note"],
                         matches=[MatchRecord(**m) for m in data["matches"]], matching=data["matching"],
+                        possible=[MatchRecord(**m) for m in data.get("possible", [])],
                         signature=data["signature"], nearest=[tuple(x) for x in data["nearest"]],
                         nearest_for_reference=[tuple(x) for x in data["nearest_for_reference"]])

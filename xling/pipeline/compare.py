@@ -50,6 +50,9 @@ def match_source(doc: Document, english: English, reference: Document, matchers:
         found = matcher.select(scores, texts, ref_texts, source_translations=english.texts)
         src.matches = sorted((_record(doc, src, reference.doc_id, m) for m in found),
                              key=lambda m: (m.source_index, -m.score, m.reference_index))
+        maybe = matcher.select_possible(scores, texts, ref_texts, source_translations=english.texts)
+        src.possible = sorted((_record(doc, src, reference.doc_id, m) for m in maybe),
+                              key=lambda m: (m.source_index, -m.score, m.reference_index))
         src.nearest = _best_per_row(scores)
         src.nearest_for_reference = _best_per_row(scores.T)
     return src
@@ -129,15 +132,22 @@ def _best_per_row(scores: np.ndarray) -> list[tuple[int, float]]:
 
 
 def _matching_note(matcher, has_translations: bool) -> str:
-    """'<similarity> similarity, threshold <t>' as the matcher will actually apply them to this source."""
+    """'<similarity> similarity, threshold <t>[, possible from <p>]' as the matcher applies them to this source."""
     sim = matcher.effective_similarity(has_translations)
     cut = matcher.threshold_for(has_translations)
-    return f"{sim} similarity, threshold {cut:.2f}"
+    low = matcher.possible_threshold_for(has_translations)
+    return f"{sim} similarity, threshold {cut:.2f}" + (f", possible matches from {low:.2f}" if low < cut else "")
 
 
 def _record(doc: Document, src: SourceResult, reference_id: str, m) -> MatchRecord:
     """Turn the matcher's ClaimMatch into a MatchRecord carrying the source's original and translation."""
+    from align.evidence import find_evidence
+
     i = int(m.source_index)
+    # An English source is compared as written; any other source through its translation, else as the original.
+    english = src.translations[i] if src.translations is not None else None
+    evidence = find_evidence(english if english is not None else doc.sentences[i].text, m.reference_text,
+                             translated=english is not None)
     return MatchRecord(
         source=doc.doc_id,
         source_lang=doc.lang,
@@ -148,6 +158,7 @@ def _record(doc: Document, src: SourceResult, reference_id: str, m) -> MatchReco
         reference_index=int(m.reference_index),
         reference_text=m.reference_text,
         score=round(float(m.score), 4),
+        evidence=evidence.to_dict(),
     )
 
 

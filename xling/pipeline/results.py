@@ -40,6 +40,9 @@ class MatchRecord:
     reference_index: int
     reference_text: str
     score: float
+    # Why the two were paired (align.evidence.Evidence.to_dict): the names, numbers and, with a translation,
+    # content words both share, written as in the reference, so a reader can filter on them.
+    evidence: dict | None = None
 
     def to_dict(self) -> dict:
         """Plain-dict form, one line of matches.jsonl."""
@@ -55,6 +58,9 @@ class SourceResult:
     translation_status: str  # "english" | "given" | "mt" | "fixture" | "unavailable"
     translation_note: str  # one human sentence: which model or file, or why there is none
     matches: list[MatchRecord] = field(default_factory=list)
+    # The second tier: pairs scoring below the match threshold but at least the lower "possible" cut. They are
+    # not matches (matched_indices ignores them) and are written apart, to possible_matches.jsonl.
+    possible: list[MatchRecord] = field(default_factory=list)
     matching: str = ""  # how the matches were made: similarity and threshold
     # The matcher's signature for this source (what it actually used: a source without translation falls back to
     # embeddings), short form, so every result says how it was made.
@@ -122,6 +128,11 @@ class CompareResult:
         return [m for s in self.sources for m in s.matches]
 
     @property
+    def possible_matches(self) -> list[MatchRecord]:
+        """All possible matches (the second tier, below the match threshold), source by source."""
+        return [m for s in self.sources for m in s.possible]
+
+    @property
     def unmatched(self) -> list[dict]:
         """Source sentences without a counterpart, then reference sentences no source supports."""
         rows: list[dict] = []
@@ -185,6 +196,10 @@ class CompareResult:
     def to_jsonl(self) -> str:
         """The matches as JSON Lines, exactly as written to matches.jsonl."""
         return jsonl_text(m.to_dict() for m in self.matches)
+
+    def possible_jsonl(self) -> str:
+        """The possible matches as JSON Lines, exactly as written to possible_matches.jsonl."""
+        return jsonl_text(m.to_dict() for m in self.possible_matches)
 
     def unmatched_jsonl(self) -> str:
         """The unmatched claims as JSON Lines, exactly as written to unmatched.jsonl."""
