@@ -117,14 +117,40 @@ def test_persian_cells_are_rtl(page):
     assert page.execute_script("return getComputedStyle(arguments[0]).direction", german) == "ltr"
 
 
-def test_offline_translation_column_empty_with_notice(page):
+def test_offline_no_translation_column_and_one_notice(page):
     from selenium.webdriver.common.by import By
 
     notice = page.find_element(By.ID, "translation-notice")
     assert "Translations unavailable" in notice.text
     assert "xling models pull" in notice.text and "--translations DIR" in notice.text
-    cells = page.find_elements(By.CSS_SELECTOR, f'section.source[data-source="{PERSIAN}"] td.trans')
-    assert cells and all(c.text.strip() == "" for c in cells)
+    # No empty column taking a third of the width: the original and the reference share the table.
+    section = page.find_element(By.CSS_SELECTOR, f'section.source[data-source="{PERSIAN}"]')
+    assert not section.find_elements(By.CSS_SELECTOR, "td.trans")
+    assert "Translation (English)" not in section.find_element(By.CSS_SELECTOR, "thead").text
+    assert section.find_element(By.CSS_SELECTOR, "td.orig").size["width"] > 0.3 * section.size["width"]
+
+
+def test_matched_pair_shows_its_evidence(page):
+    from selenium.webdriver.common.by import By
+
+    persian = page.find_element(By.CSS_SELECTOR, f'section.source[data-source="{PERSIAN}"]')
+    for row in persian.find_elements(By.CSS_SELECTOR, "tr.matched"):
+        assert row.find_element(By.CSS_SELECTOR, ".evidence").is_displayed()
+
+
+def test_summary_fits_a_narrow_window(browser, report):
+    from selenium.webdriver.common.by import By
+
+    browser.set_window_size(800, 1000)
+    try:
+        browser.get(Path(report).as_uri())
+        width = browser.execute_script("return document.documentElement.clientWidth")
+        summary = browser.find_element(By.ID, "summary")
+        assert summary.location["x"] + summary.size["width"] <= width
+        assert browser.execute_script("return document.documentElement.scrollWidth") <= width
+    finally:
+        browser.set_window_size(1400, 2000)
+        browser.get(Path(report).as_uri())
 
 
 def test_markup_in_article_is_text_and_does_not_run(page):

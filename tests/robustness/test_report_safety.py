@@ -28,7 +28,7 @@ HOSTILE = [
 # The tags a report is built from; anything else in the page came from article text.
 REPORT_TAGS = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "div", "strong", "code",
                "table", "thead", "tbody", "tr", "th", "td", "a", "nav", "ul", "li", "section", "span", "bdi",
-               "colgroup", "col", "em", "br", "small", "details", "summary", "abbr", "caption", "footer", "header"}
+               "colgroup", "col", "em", "br", "small", "details", "summary", "abbr", "caption", "footer", "header", "mark"}
 
 
 class _Page(HTMLParser):

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import jinja2
 from markupsafe import Markup, escape
 
+from align.evidence import Evidence, find_evidence
 from translate.langid import LANG_NAMES
 from translate.prepare import UNDETERMINED
 from xling.pipeline.results import UNAVAILABLE_NOTICE, score_text, unavailable_parts
@@ -47,11 +48,27 @@ RTL_LANGS = frozenset({"ar", "fa", "he", "ps", "ur", "yi", "dv", "ckb", "sd", "u
 
 @dataclass(frozen=True)
 class Text:
-    """Article text with the language and writing direction it is shown in."""
+    """Article text with the language and writing direction it is shown in, and the evidence marked in it."""
 
     text: str
     lang: str
     dir: str
+    marks: tuple[tuple[int, int, str], ...] = ()  # (start, end, kind) of each shared name, number or word
+
+    def segments(self) -> list[tuple[str, str]]:
+        """The text cut at its marks: (part, kind), kind "" for unmarked text; the template escapes each part."""
+        out: list[tuple[str, str]] = []
+        at = 0
+        for start, end, kind in sorted(self.marks):
+            if start < at:  # overlapping marks (one name found for two matches): the first one shows
+                continue
+            if start > at:
+                out.append((self.text[at:start], ""))
+            out.append((self.text[start:end], kind))
+            at = end
+        if at < len(self.text) or not out:
+            out.append((self.text[at:], ""))
+        return out
 
 
 @dataclass(frozen=True)
@@ -66,11 +83,13 @@ class Near:
 
 @dataclass(frozen=True)
 class MatchView:
-    """One reference sentence matched by a source sentence."""
+    """One reference sentence matched (or, `possible`, possibly matched) by a source sentence, and why."""
 
     reference_index: int
     reference: Text
     score: float
+    possible: bool = False
+    evidence: str = ""  # "names: Cuba, China; numbers: 25", or "" when the two share none
 
 
 @dataclass(frozen=True)
@@ -100,6 +119,7 @@ class SourceView:
     matched: int
     only_in_source: int
     dropped: int
+    possible: int
     status: str
     matching: str
     note: str
@@ -107,6 +127,9 @@ class SourceView:
     english: bool
     fixture: bool
     rows: list[SentenceRow]
+    # False when no sentence has a translation to show (offline, or an English source): the table then has no
+    # translation column, and the meta line says once why.
+    show_translation: bool = True
 
 
 @dataclass(frozen=True)
@@ -306,8 +329,15 @@ def _dir(lang: str) -> str:
     return "auto" if lang in ("", "und", "xx") else "ltr"
 
 
-def _text(text: str, lang: str) -> Text:
-    return Text(text, lang, _dir(lang))
+def _text(text: str, lang: str, marks: Iterable[tuple[int, int, str]] = ()) -> Text:
+    return Text(text, lang, _dir(lang), tuple(marks))
+
+
+def _evidence_line(ev: Evidence) -> str:
+    """ "names: Cuba, China; numbers: 25" for the report, or "" when the two sentences share none."""
+    parts = [(label, forms) for label, forms in (("names", ev.names), ("numbers", ev.numbers), ("words", ev.words))
+             if forms]
+    return "; ".join(f"{label}: {', '.join(forms)}" for label, forms in parts)
 
 
 def _sentence_text(sent: Sentence) -> Text:
@@ -336,16 +366,28 @@ def _source_view(result: CompareResult, src: SourceResult, id_: str) -> SourceVi
     doc = src.document
     ref = result.reference
     by_index: dict[int, list[MatchView]] = {}
-    for m in src.matches:
+    # Evidence marks in each source sentence's compared text (the translation, or the original without one),
+    # gathered over all of its pairs.
+    source_marks: dict[int, list[tuple[int, int, str]]] = {}
+    for m, possible in [*((m, False) for m in src.matches), *((m, True) for m in src.possible)]:
+        compared = src.translations[m.source_index] if src.translations is not None else None
+        ev = find_evidence(m.source_text if compared is None else compared, m.reference_text,
+                           translated=compared is not None)
+        source_marks.setdefault(m.source_index, []).extend(ev.source_spans)
+        ref_text = _text(m.reference_text, _lang_of(ref, m.reference_index, ref.lang), ev.reference_spans)
         by_index.setdefault(m.source_index, []).append(
-            MatchView(m.reference_index, _text(m.reference_text, _lang_of(ref, m.reference_index, ref.lang)), m.score))
+            MatchView(m.reference_index, ref_text, m.score, possible, _evidence_line(ev)))
     rows = []
     for sent in doc.sentences:
         matches = by_index.get(sent.index, [])
         trans = src.translation_of(sent.index)
+        marks = tuple(source_marks.get(sent.index, ()))
         near = None if matches else src.nearest_reference(sent.index)
         closest = None if near is None else Near(near[0], _sentence_text(ref.sentences[near[0]]), near[1])
-        rows.append(SentenceRow(sent.index, _sentence_text(sent), None if trans is None else _text(trans, "en"),
+        # The marks lie in the text that was compared: the translation when there is one to show; the original
+        # when there is none, or when the source is English (its original is what was compared).
+        original = _text(sent.text, sent.lang, () if trans is not None else marks)
+        rows.append(SentenceRow(sent.index, original, None if trans is None else _text(trans, "en", marks),
                                 matches, closest, max(len(matches), 1), "" if sent.lang == doc.lang else sent.lang))
     s = src.summary()
     unavailable = src.translation_status == "unavailable"
@@ -353,13 +395,14 @@ def _source_view(result: CompareResult, src: SourceResult, id_: str) -> SourceVi
     return SourceView(
         id=id_, name=src.name, lang_label=_lang_label(doc.lang, "+".join(s["languages"])),
         lang_name=_lang_label(doc.lang), also=also, runs=runs, sentences=s["sentences"], matched=s["matched"],
-        only_in_source=s["only_in_source"], dropped=s["dropped"],
+        only_in_source=s["only_in_source"], dropped=s["dropped"], possible=len(src.possible),
         status=STATUS_TEXT.get(s["translation"], s["translation"]),
         matching=src.matching or "the claim matcher",
         # An unavailable translation's note is the long reason (cache paths, commands), shown folded.
         note=src.translation_note if unavailable else src.translation_note.rstrip(".") + ".",
         unavailable=unavailable, english=src.translation_status == "english",
         fixture=src.translation_status == "fixture", rows=rows,
+        show_translation=any(row.translation is not None for row in rows),
     )
 
 
