@@ -170,8 +170,11 @@ def test_pull_prefers_safetensors_and_fails_cleanly(monkeypatch, tmp_path, repo_
 
     from translate.models import pull_model
 
+    from translate import models
+
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setattr(models, "_UNREACHABLE", {})  # the process's memory of a dead hub stays in this test
     calls = {}
 
     class FakeApi:
@@ -196,4 +199,14 @@ def test_pull_prefers_safetensors_and_fails_cleanly(monkeypatch, tmp_path, repo_
     monkeypatch.setattr(huggingface_hub, "HfApi", DownApi)
     with pytest.raises(ModelNotFoundError) as info:
         pull_model("org/model")
-    assert "ConnectionError" in str(info.value) and "xling models pull --model org/model" in str(info.value)
+    assert "network is unreachable" in str(info.value) and "Name or service not known" in str(info.value)
+
+    class NoRepoApi:
+        def model_info(self, model_id, timeout=None):
+            raise ValueError("Repository Not Found")
+
+    monkeypatch.setattr(models, "_UNREACHABLE", {})
+    monkeypatch.setattr(huggingface_hub, "HfApi", NoRepoApi)
+    with pytest.raises(ModelNotFoundError) as info:  # the hub answered: not a network problem
+        pull_model("org/model")
+    assert "Repository Not Found" in str(info.value) and "xling models pull --model org/model" in str(info.value)

@@ -201,16 +201,18 @@ def resolve_model(ref: str, pair: str | None = None, download: bool | None = Non
         return _resolved(ref, path, version, version)
 
     allow_download = (not offline_mode()) if download is None else download
-    path = cached_snapshot(ref)
+    path = cached_snapshot(ref)  # the local cache first: a model that is there needs no network at all
     if path is None or missing_files(path):
+        lacking = None if path is None else missing_files(path)
         if not allow_download:
-            why = "no complete copy is there" if path is None else f"the copy there lacks {', '.join(missing_files(path))}"
-            raise ModelNotFoundError(
-                f"Model weights for {ref} are not available: xling looked in the Hugging Face cache at "
-                f"{cache_repo_dir(ref)}, {why}, and downloading is switched off (HF_HUB_OFFLINE=1). "
-                f"{_fetch_hint(ref, pair)}"
-            )
-        path = pull_model(ref, pair=pair)
+            raise _not_available(ref, lacking, "downloading is switched off (HF_HUB_OFFLINE=1)", pair)
+        unreachable = _UNREACHABLE.get(hub_endpoint())
+        if unreachable is not None:  # a second model in the same run: the hub was already tried
+            raise _not_available(ref, lacking, f"the hub is unreachable ({hub_endpoint()}: {unreachable})", pair)
+        try:
+            path = pull_model(ref, pair=pair)
+        except HubUnreachableError as exc:
+            raise _not_available(ref, lacking, f"the hub is unreachable ({exc.endpoint}: {exc.reason})", pair) from None
     _check_complete(path, ref, f"the Hugging Face cache at {path}", pair)
     return _resolved(ref, path, path.name, folder_version(path))
 
@@ -255,19 +257,80 @@ def pull_model(model_id: str, pair: str | None = None) -> Path:
             f"into this machine's cache ({hub_cache_dir()})."
         )
     cache = hub_cache_dir()
+    endpoint = hub_endpoint()
+    if endpoint in _UNREACHABLE:
+        raise HubUnreachableError(model_id, endpoint, _UNREACHABLE[endpoint])
     try:
         # model_info makes one request without retries, so an unreachable hub fails in seconds, not after backoff.
-        info = HfApi().model_info(model_id, timeout=20)
-        files = [sibling.rfilename for sibling in info.siblings or []]
-        patterns = list(_PULL_PATTERNS)
-        if not any(name.endswith(".safetensors") for name in files):
-            patterns.append("pytorch_model*.bin*")  # older repositories ship only pickled weights
+        info = HfApi().model_info(model_id, timeout=HUB_TIMEOUT_S)
+    except Exception as exc:
+        if _is_network_error(exc):
+            _UNREACHABLE[endpoint] = first_line(exc)  # tried once: the next model of this run does not wait again
+            raise HubUnreachableError(model_id, endpoint, _UNREACHABLE[endpoint]) from None
+        raise _download_failed(model_id, exc, pair) from None
+    files = [sibling.rfilename for sibling in info.siblings or []]
+    patterns = list(_PULL_PATTERNS)
+    if not any(name.endswith(".safetensors") for name in files):
+        patterns.append("pytorch_model*.bin*")  # older repositories ship only pickled weights
+    try:
         return Path(snapshot_download(model_id, cache_dir=cache, allow_patterns=patterns))
-    except Exception as exc:  # network, authentication, missing repository: all mean "not downloadable"
-        raise ModelNotFoundError(
-            f"Model weights for {model_id} could not be downloaded into {cache_repo_dir(model_id)} "
-            f"({type(exc).__name__}: {first_line(exc)}). {_fetch_hint(model_id, pair)}"
-        ) from None
+    except Exception as exc:  # network lost mid-way, authentication, disk: all mean "not downloaded"
+        raise _download_failed(model_id, exc, pair) from None
+
+
+class HubUnreachableError(ModelNotFoundError):
+    """The model hub could not be reached at all (no network, name not resolved, connection refused or timed out)."""
+
+    def __init__(self, model_id: str, endpoint: str, reason: str) -> None:
+        self.model_id, self.endpoint, self.reason = model_id, endpoint, reason
+        super().__init__(
+            f"Cannot download {model_id}: the network is unreachable ({endpoint}: {reason}). Connect this machine "
+            f"and run the command again, or download the model on a machine with network access and copy "
+            f"{cache_repo_dir(model_id).name} into this machine's Hugging Face cache ({hub_cache_dir()})."
+        )
+
+
+# Hub endpoints found unreachable in this process, with the reason; one failed try is enough for a whole run.
+_UNREACHABLE: dict[str, str] = {}
+# Seconds the one request to the hub may take before the hub counts as unreachable.
+HUB_TIMEOUT_S = 10.0
+
+
+def hub_endpoint() -> str:
+    """The hub's address as huggingface_hub uses it ($HF_ENDPOINT, else https://huggingface.co)."""
+    return (os.environ.get("HF_ENDPOINT") or "https://huggingface.co").rstrip("/")
+
+
+def _is_network_error(exc: BaseException) -> bool:
+    """Whether a failed hub request means no connection at all, as opposed to an answer that refused us."""
+    # By class name: huggingface_hub has used requests, httpx and httpx2 in turn, and importing all three to
+    # test isinstance would load modules this process does not otherwise need.
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if names & {"TransportError", "ConnectionError", "Timeout", "TimeoutError", "gaierror"}:
+        return getattr(exc, "response", None) is None  # requests' ConnectionError carries no answer
+    return False
+
+
+def _download_failed(model_id: str, exc: BaseException, pair: str | None) -> ModelNotFoundError:
+    """The error for a hub that answered but gave no model (missing repository, authentication, disk)."""
+    return ModelNotFoundError(
+        f"Model weights for {model_id} could not be downloaded into {cache_repo_dir(model_id)} "
+        f"({type(exc).__name__}: {first_line(exc)}). {_fetch_hint(model_id, pair)}"
+    )
+
+
+def _not_available(ref: str, lacking: list[str] | None, cause: str, pair: str | None) -> ModelNotFoundError:
+    """The error for a hub model neither in the local cache nor downloadable now.
+
+    Its message is one line saying what is missing and what to do; its `summary` says only what is missing,
+    for a run that lists one line per missing model under a notice that already says what to do.
+    """
+    where = f"the Hugging Face cache ({hub_cache_dir()})"
+    state = f"is not in {where}" if lacking is None else f"is incomplete in {where}: it lacks {', '.join(lacking)}"
+    error = ModelNotFoundError(f"Model weights for {ref} are not available: it {state}, and {cause}. "
+                               f"{_fetch_hint(ref, pair)}")
+    error.summary = f"{ref} {state}, and {cause}."
+    return error
 
 
 def _resolved(ref: str, path: Path, revision: str, version: str) -> ResolvedModel:

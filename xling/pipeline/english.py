@@ -61,7 +61,8 @@ def english_for(doc: Document, pool: TranslatorPool, translations_dir: str | Pat
         except XlingError as exc:
             if pool.named(lang):
                 raise
-            return English(None, "unavailable", lacking + str(exc))
+            # The short form (what is missing) when there is one: the run's notice already says what to do.
+            return English(None, "unavailable", lacking + (getattr(exc, "summary", None) or str(exc)))
     names = ", ".join(str(tr.model_name) for tr in translators)
     if any(tr.is_fixture for tr in translators):
         if not fixture_allowed():
