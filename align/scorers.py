@@ -277,7 +277,7 @@ class LexicalScorer(Scorer):
     def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
         """Profile translations and targets and compute neighbourhoods over the candidates."""
         if src_translations is None:
-            raise InputError("Lexical similarity needs a translation of the source (--src-translation).")
+            raise InputError("Lexical similarity needs a translation of the source (--source-translation).")
         _check_translations(src, src_translations)
         return _LexicalPairs(self, list(src_translations), list(tgt), candidates)
 
@@ -397,7 +397,7 @@ def make_scorer(similarity: str = "hybrid", embedder: str | Embedder = DEFAULT_E
     if similarity not in SIMILARITIES:
         raise InputError(f"Unknown similarity {similarity!r}; use one of {', '.join(SIMILARITIES)}.")
     if similarity == "lexical" and not has_translations:
-        raise InputError("Lexical similarity needs a translation of the source (--src-translation).")
+        raise InputError("Lexical similarity needs a translation of the source (--source-translation).")
     if similarity == "embedding" or (similarity == "hybrid" and not has_translations):
         return EmbeddingScorer(embedder, **options.get("embedding", {}))
     if similarity == "lexical":

@@ -31,8 +31,8 @@ def _run(*args: str):
 
 def test_parallel_ladder_hybrid(files, tmp_path):
     out = tmp_path / "a.ladder"
-    res = _run("align", str(files["de"]), str(files["fr"]), "--segmented", "--src-lang", "de", "--ref-lang", "fr",
-               "--src-translation", str(files["mt"]), "-o", str(out))
+    res = _run("align", str(files["de"]), str(files["fr"]), "--segmented", "--source-lang", "de", "--reference-lang", "fr",
+               "--source-translation", str(files["mt"]), "-o", str(out))
     assert res.exit_code == 0, res.output
     assert read_ladder(out) == [([0], [0]), ([1], [1]), ([2], [2])]
 
@@ -62,7 +62,7 @@ def test_concat_spans_embed_the_joined_text(tmp_path):
 
 def test_claims_tsv(files):
     res = _run("align", str(files["de"]), str(files["fr"]), "--segmented", "--mode", "claims", "--format", "tsv",
-               "--src-translation", str(files["mt"]), "--threshold", "0")
+               "--source-translation", str(files["mt"]), "--threshold", "0")
     lines = res.output.splitlines()
     assert res.exit_code == 0 and lines[0].startswith("source_index\treference_index\tscore")
     assert len(lines) == 1 + 9  # threshold 0 keeps every pair
@@ -70,25 +70,25 @@ def test_claims_tsv(files):
 
 def test_translation_with_wrong_line_count(files):
     res = CliRunner().invoke(main, ["align", str(files["de"]), str(files["fr"]), "--segmented",
-                                    "--src-translation", str(files["short"])])
+                                    "--source-translation", str(files["short"])])
     assert res.exit_code == 2 and "2 lines" in res.output and "3 lines" in res.output
     assert "--segmented" not in res.output  # already given
     # Without --segmented the source is re-segmented; a Bleualign-style user is pointed to the flag.
     res = CliRunner().invoke(main, ["align", str(files["de"]), str(files["fr"]),
-                                    "--src-translation", str(files["short"])])
+                                    "--source-translation", str(files["short"])])
     assert res.exit_code == 2 and "add --segmented" in res.output
 
 
 def test_lexical_without_translation_and_ladder_claims(files):
     res = CliRunner().invoke(main, ["align", str(files["de"]), str(files["fr"]), "--similarity", "lexical"])
-    assert res.exit_code == 2 and "--src-translation" in res.output
+    assert res.exit_code == 2 and "--source-translation" in res.output
     res = CliRunner().invoke(main, ["align", str(files["de"]), str(files["fr"]), "--mode", "claims",
                                     "--format", "ladder"])
     assert res.exit_code == 2
 
 
 def test_empty_document_gives_one_sided_beads(files):
-    res = _run("align", str(files["empty"]), str(files["fr"]), "--segmented", "--src-lang", "de",
+    res = _run("align", str(files["empty"]), str(files["fr"]), "--segmented", "--source-lang", "de",
                "--similarity", "embedding")
     assert res.exit_code == 0, res.output
     assert res.stdout.splitlines() == ["[]:[0]", "[]:[1]", "[]:[2]"]

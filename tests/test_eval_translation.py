@@ -185,7 +185,7 @@ def test_cli_translation_round_trip(files) -> None:
 def test_cli_paired_compare(files) -> None:
     res = CliRunner().invoke(
         main, ["eval", "translation", str(files["hyp"]), str(files["ref"]), "--compare", str(files["hyp2"]),
-               "-m", "bleu", "--bootstrap", "100"],
+               "--metric", "bleu", "--bootstrap", "100"],
     )
     assert res.exit_code == 0, res.output
     assert "baseline: " in res.output and "p=" in res.output and "bs:100" in res.output

@@ -71,7 +71,7 @@ def test_text_mostly_in_an_undetectable_script_asks_for_lang():
     """A Greek article quoting an English paragraph is not English: most of its letters are in no known script."""
     greek = ("Η συνάντηση μεταξύ των υπουργών Εσωτερικών της Κούβας και της Κίνας πραγματοποιήθηκε την περασμένη "
              "Παρασκευή στο Πεκίνο, στο πλαίσιο των προσπαθειών της Αβάνας για υποστήριξη στους τομείς της ασφάλειας.")
-    with pytest.raises(InputError, match="el.txt.*--lang"):
+    with pytest.raises(InputError, match="el.txt.*--source-lang"):
         prepare_text("\n".join([greek, greek + " Ναι.", _EN_LONG]), "el.txt")
     doc = prepare_text("\n".join([greek, _EN_LONG]), "el.txt", lang="el")
     assert doc.languages() == {"el": len(doc)}
@@ -374,7 +374,7 @@ def test_crlf_and_menus_stay_separate_lines():
 
 
 def test_undetectable_language_names_the_document():
-    with pytest.raises(InputError, match="greek.txt.*--lang"):
+    with pytest.raises(InputError, match="greek.txt.*--source-lang"):
         prepare_text("Καλημέρα κόσμε. Πώς είσαι σήμερα;", "greek.txt")
     assert prepare_text("2022 ...", "n").lang == "und"
 
@@ -411,5 +411,5 @@ def test_cli_prepare_errors(tmp_path):
 
     res = CliRunner().invoke(main, ["prepare", str(tmp_path / "missing.txt")])
     assert res.exit_code == 2 and "does not exist" in res.output
-    res = CliRunner().invoke(main, ["prepare", "-", "--lang", "zz9"], input="Hallo.")
+    res = CliRunner().invoke(main, ["prepare", "-", "--source-lang", "zz9"], input="Hallo.")
     assert res.exit_code == 2 and "ISO 639-1" in res.output

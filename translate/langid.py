@@ -85,7 +85,7 @@ def detect_language(text: str, name: str = "the text") -> str:
     if found is None:
         raise InputError(
             f"Could not identify the language of {name} (too little text, or not one of {', '.join(DETECTABLE)}); "
-            "pass it with --lang, e.g. --lang el."
+            "pass it with --source-lang, e.g. --source-lang el."
         )
     return found.iso_code_639_1.name.lower()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import sys
 
@@ -10,6 +11,7 @@ import click
 
 from translate.errors import XlingError
 from xling import __version__
+from xling.commands.params import Group
 
 
 class InputFailure(click.ClickException):
@@ -45,14 +47,28 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
-class XlingGroup(click.Group):
+def _quiet_closed_stdout() -> None:
+    """End the run as `yes | head` does when the reader of stdout went away: no message, exit 141 (SIGPIPE)."""
+    # Whatever is still buffered would fail again at interpreter exit ("Exception ignored ... BrokenPipeError").
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(128 + signal.SIGPIPE)
+
+
+class XlingGroup(Group):
     """Turns library errors into one-line messages with the right exit code; --debug shows tracebacks."""
 
     def invoke(self, ctx: click.Context):
         """Run the subcommand; turn library errors, Ctrl-C, SIGTERM and OS errors into one line and an exit code."""
         try:
             with _sigterm_unwinds():
-                return super().invoke(ctx)
+                result = super().invoke(ctx)
+                # Flushed here, not at exit: a reader that closed the pipe early must meet the handler below.
+                sys.stdout.flush()
+                return result
+        except BrokenPipeError:
+            _quiet_closed_stdout()
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
         except XlingError as exc:

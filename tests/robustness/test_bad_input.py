@@ -142,7 +142,7 @@ def test_large_article_is_prepared_without_loss(tmp_path, isolated, seeds_dir):
     text = "\n\n".join(paragraphs)
     path = write(tmp_path, "big.txt", text)
     out = tmp_path / "big.jsonl"
-    res = run_cli("prepare", path, "--lang", "de", "--format", "jsonl", "--show-dropped", "-o", out)
+    res = run_cli("prepare", path, "-s", "de", "--format", "jsonl", "--show-dropped", "-o", out)
     assert_ok(res)
     rows = jsonl(out.read_text(encoding="utf-8"))
     kept = [r for r in rows if r["type"] == "sentence"]
@@ -156,7 +156,7 @@ def test_3000_character_sentence_without_punctuation(tmp_path, isolated, tiny_ma
     text = " ".join(words[i % len(words)] for i in range(600))[:3000].rsplit(" ", 1)[0]
     assert len(text) > 2900
     path = write(tmp_path, "long.txt", text + "\n")
-    res = run_cli("prepare", path, "--lang", "de", "--format", "jsonl")
+    res = run_cli("prepare", path, "-s", "de", "--format", "jsonl")
     assert_ok(res)
     rows = jsonl(res.stdout)
     assert_covers(text, rows)
@@ -233,8 +233,8 @@ def test_folder_without_text_files_is_an_input_error(tmp_path, isolated, command
 
 
 @pytest.mark.parametrize("command", [
-    ["prepare", str(SEED_DE), "--lang", "xx"],
-    ["prepare", str(SEED_DE), "--lang", "Klingon"],
+    ["prepare", str(SEED_DE), "-s", "xx"],
+    ["prepare", str(SEED_DE), "-s", "Klingon"],
     ["translate", str(SEED_DE), "-s", "xx"],
     ["translate", str(SEED_DE), "-t", "qq"],
 ], ids=["prepare-xx", "prepare-name", "translate-source", "translate-target"])
@@ -405,13 +405,13 @@ def test_align_refuses_bad_input(tmp_path, isolated, case):
     pytest.importorskip("xling.commands.align_cmd", reason="xling align is not built yet")
     args = [SEED_DE, SEED_EN]
     needle = {"png": "PNG", "translation-lines": "t.txt", "unknown-lang": "xx", "threshold": "threshold",
-              "embedder": "foo", "lexical-without-translation": "--src-translation"}[case]
+              "embedder": "foo", "lexical-without-translation": "--source-translation"}[case]
     if case == "png":
         args = [write(tmp_path, "a.png", png_bytes()), SEED_EN]
     elif case == "translation-lines":
-        args += ["--src-translation", write(tmp_path, "t.txt", "one\ntwo\n")]
+        args += ["--source-translation", write(tmp_path, "t.txt", "one\ntwo\n")]
     elif case == "unknown-lang":
-        args += ["--src-lang", "xx"]
+        args += ["--source-lang", "xx"]
     elif case == "threshold":
         args += ["--mode", "claims", "--threshold", "7"]
     elif case == "embedder":

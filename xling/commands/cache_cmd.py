@@ -6,6 +6,8 @@ import json
 
 import click
 
+from xling.commands.params import Group
+
 
 def _open(path: str | None):
     """The translation cache at `path`, or at its default location (a foreign file is reported, not warned of)."""
@@ -24,7 +26,7 @@ def _human(size: int) -> str:
     return f"{size} B"
 
 
-@click.group("cache")
+@click.group("cache", cls=Group)
 def cache() -> None:
     """Inspect or clear the cache of translations and embeddings ($XLING_CACHE_DIR, else $XDG_CACHE_HOME/xling).
 
@@ -58,7 +60,7 @@ def stats(path: str | None, as_json: bool) -> None:
 
 @cache.command("clear")
 @click.option("--path", type=click.Path(dir_okay=False), default=None, help="Cache file (default: the user cache).")
-@click.option("--model", default=None, help="Delete only this model's entries (as listed by `xling cache stats`).")
+@click.option("-m", "--model", default=None, help="Delete only this model's entries (as listed by `xling cache stats`).")
 def clear(path: str | None, model: str | None) -> None:
     """Delete cached entries (all of them, or one model's); a file that is not an xling cache is moved aside."""
     with _open(path) as store:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xling.commands.params import SCORE
+from xling.commands.params import SCORE, Group
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -17,7 +17,7 @@ def _echo_json(data: object) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
-@click.group("eval")
+@click.group("eval", cls=Group)
 def eval_group() -> None:
     """Evaluate translations (sacrebleu), alignments and claim matches; compare run records."""
 
@@ -27,7 +27,7 @@ def eval_group() -> None:
 @click.argument("refs", nargs=-1, required=True, type=_FILE, metavar="REF...")
 @click.option("--compare", "-c", "others", multiple=True, type=_FILE, metavar="HYP2",
               help="Another system's output: run sacrebleu's paired bootstrap test against HYP (repeatable).")
-@click.option("--metric", "-m", "metrics", multiple=True, type=click.Choice(["bleu", "chrf", "ter"]),
+@click.option("--metric", "metrics", multiple=True, type=click.Choice(["bleu", "chrf", "ter"]),
               help="Metrics to compute (repeatable; default: bleu, chrf (chrF++), ter).")
 @click.option("--sentences", is_flag=True, help="Also print sentence-level scores of HYP.")
 @click.option("--tokenize", default=None, type=click.Choice(["13a", "intl", "char", "zh", "none"]),
@@ -98,7 +98,7 @@ def align_cmd(pred, gold, as_json) -> None:
 @click.argument("gold", type=_FILE)
 @click.option("--reference", "-r", required=True, type=_FILE,
               help="The reference article the matches were made against (to check the gold is not stale).")
-@click.option("--sources", "-s", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+@click.option("--sources", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
               help="Folder of the source articles the gold names [default: the reference's folder].")
 @click.option("--candidates", type=_FILE, default=None,
               help="JSONL of ALL scored candidate pairs, below the threshold too (fields as MATCHES), for --plot "

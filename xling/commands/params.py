@@ -30,3 +30,30 @@ class FiniteFloat(click.FloatRange):
 
 # A calibrated score: every threshold option takes one.
 SCORE = FiniteFloat(0.0, 1.0)
+
+
+class Group(click.Group):
+    """A command group whose --help gives each subcommand's whole one-line summary instead of cutting it with "..."."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The Commands section: name and first sentence of every visible subcommand, wrapped, never cut."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(limit=10_000)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def quiet_option(command):  # noqa: ANN001, ANN201 - a click decorator
+    """The -q/--quiet flag every command that reports progress takes (one spelling and one meaning for all)."""
+    return click.option("-q", "--quiet", is_flag=True,
+                        help="No progress bars or progress notes on stderr (results, warnings and errors still "
+                             "print).")(command)
+
+
+def source_lang_option(help_text: str):  # noqa: ANN201 - a click decorator
+    """The -s/--source-lang option: the language of the input document(s), as an ISO 639-1 code or a name."""
+    return click.option("-s", "--source-lang", default=None, metavar="LANG", help=help_text)

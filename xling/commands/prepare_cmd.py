@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from translate.document import Document
+from xling.commands.params import quiet_option, source_lang_option
 
 
 def _rows(doc: Document, show_dropped: bool) -> list[tuple[int, dict]]:
@@ -56,20 +57,22 @@ def _language_note(doc: Document) -> str | None:
 
 @click.command("prepare")
 @click.argument("source", metavar="FILE")
-@click.option("--lang", default=None, metavar="XX", help="Language as an ISO 639-1 code (de, en, fa, ...); detected if omitted.")
+@source_lang_option("Language as an ISO 639-1 code (de, en, fa, ...) [default: detected per document].")
 @click.option("--format", "fmt", type=click.Choice(["txt", "jsonl"]), default="txt", show_default=True,
               help="txt: one sentence per line; jsonl: one JSON object per sentence with offsets.")
 @click.option("--show-dropped", is_flag=True, help="Also show removed boilerplate and repeats, with the reason.")
 @click.option("--segmented", is_flag=True, help="The input already has one sentence per line; do not clean or split.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write here instead of standard output.")
-def prepare(source: str, lang: str | None, fmt: str, show_dropped: bool, segmented: bool, output: str | None) -> None:
+@quiet_option
+def prepare(source: str, source_lang: str | None, fmt: str, show_dropped: bool, segmented: bool, output: str | None,
+            quiet: bool) -> None:
     """Clean FILE and split it into sentences (FILE may be a folder of .txt files, or - for stdin).
 
     \b
     Examples:
       xling prepare seeds/003_25baae2a21a7165f.txt --show-dropped
-      xling prepare article.txt --lang de --format jsonl -o article.jsonl
+      xling prepare article.txt -s de --format jsonl -o article.jsonl
     """
     from translate.atomic import check_not_input, write_text_atomic
     from translate.prepare import empty_notice, load_document, load_documents, require_sentences
@@ -77,7 +80,7 @@ def prepare(source: str, lang: str | None, fmt: str, show_dropped: bool, segment
     if output:
         folder = Path(source)
         check_not_input([output], [source, *(folder.glob("*.txt") if source != "-" and folder.is_dir() else [])])
-    docs = [load_document(source, lang=lang, segmented=True)] if segmented else load_documents(source, lang=lang)
+    docs = [load_document(source, lang=source_lang, segmented=True)] if segmented else load_documents(source, lang=source_lang)
     if not (show_dropped and any(doc.dropped for doc in docs)):  # else the dropped text is there to show
         require_sentences(docs, "show")
     for doc in docs:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from translate.errors import InputError, XlingError
+from xling.commands.params import Group, quiet_option, source_lang_option
 
 BACKENDS = ["auto", "hf", "ct2"]
 
@@ -62,7 +63,7 @@ def _document_failure(exc: Exception) -> str | None:
 
 @click.command()
 @click.argument("input_path", metavar="FILE|DIR|-")
-@click.option("-s", "--source-lang", default=None, help="Source language (ISO 639-1, e.g. de, fa) [default: detected per document].")
+@source_lang_option("Source language (ISO 639-1, e.g. de, fa) [default: detected per document].")
 @click.option("-t", "--target-lang", default="en", show_default=True, help="Target language.")
 @click.option("-m", "--model", default=None,
               help="Hub id (Helsinki-NLP/opus-mt-de-en), local model folder, or pair (de-en) [default: the registry's model for the pair].")
@@ -79,7 +80,7 @@ def _document_failure(exc: Exception) -> str | None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the persistent translation cache.")
 @click.option("-o", "--output", default=None, type=click.Path(),
               help="Output file (FILE input; default stdout) or folder (DIR input; required).")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 def translate(input_path, source_lang, target_lang, model, backend, beam, batch_size, max_length, device, fmt,
               no_cache, output, quiet):
     """Translate a document, a folder of *.txt documents, or stdin (-) into English (or -t), sentence by sentence.
@@ -220,7 +221,7 @@ def _model_for(ref: str | None, model: str | None) -> tuple[str, str | None]:
     return default_model(source, target), pair_name(source, target)
 
 
-@click.group()
+@click.group(cls=Group)
 def models() -> None:
     """List, download and locate translation models (kept in the Hugging Face cache, $HF_HOME)."""
 
