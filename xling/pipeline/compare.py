@@ -80,7 +80,7 @@ def compare(
 
     say = log or (lambda msg: print(msg, file=sys.stderr))
     threshold = check_number(threshold)
-    [ref_doc], docs = load_inputs(sources, [reference])
+    [ref_doc], docs = load_inputs(sources, [reference], log=say)
     if not docs:
         raise InputError("No source documents to compare (the only document given is the reference).")
     empty = [line for line in map(empty_notice, docs) if line]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 import os
 import shlex
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,13 +22,40 @@ def load_sources(sources: Sources) -> list[Document]:
     return with_unique_names(_load_all(sources))
 
 
-def load_inputs(sources: Sources, references: Sequence[str | Path | Document]) -> tuple[list[Document], list[Document]]:
+def load_inputs(sources: Sources, references: Sequence[str | Path | Document],
+                log: Callable[[str], None] | None = None) -> tuple[list[Document], list[Document]]:
     """The references (checked by `check_reference`) and the sources, every one under a name unique among all
-    of them; a source that is a reference's own file is left out."""
+    of them. A source that is a reference's own file, or a copy of its text, is left out, since comparing the
+    reference with itself would only report every claim as matched; a copy is named through `log` (stderr when
+    None)."""
     refs = [load_reference(r) for r in references]
-    docs = [d for d in _load_all(sources) if not any(same_file(d, r) for r in refs)]
+    say = log or (lambda msg: print(msg, file=sys.stderr))
+    docs = []
+    for doc in _load_all(sources):
+        if any(same_file(doc, r) for r in refs):
+            continue  # the reference's own file inside the sources folder: leaving it out needs no word
+        copy_of = next((r for r in refs if same_content(doc, r)), None)
+        if copy_of is not None:
+            say(f"Skipped {doc.path or doc.doc_id}: its text is the same as the reference {copy_of.doc_id}'s, "
+                f"so it is not compared with itself.")
+            continue
+        docs.append(doc)
     named = with_unique_names([*refs, *docs])
     return named[:len(refs)], named[len(refs):]
+
+
+def same_content(doc: Document, reference: Document) -> bool:
+    """True when `doc` holds the reference's text: the same prepared sentences, whatever the file's name, line
+    endings or spacing."""
+    return bool(doc.sentences) and content_key(doc) == content_key(reference)
+
+
+def content_key(doc: Document) -> str:
+    """A document's prepared text with normalisation applied and every run of white space made one space, so
+    that a change of line breaks that moves a sentence boundary still gives the same key."""
+    from translate.normalize import normalize_text
+
+    return " ".join(normalize_text(s.text, doc.lang) for s in doc.sentences)
 
 
 def with_unique_names(docs: Sequence[Document]) -> list[Document]:
