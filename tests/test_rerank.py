@@ -88,6 +88,10 @@ def test_compare_with_reranker_says_so_in_every_result(tiny_cross_encoder, tmp_p
     assert "reranked by" in one.matching and result.settings["reranker"] == str(tiny_cross_encoder)
     # Threshold 0: every candidate pair (both references are in each row's top 5) is a match with its model score.
     assert len(one.matches) == 4 and all(0 < m.score < 1 for m in one.matches)
+    from xling.pipeline.report import render_report
+
+    html = render_report(result)
+    assert "Reranked by the cross-encoder" in html and "calibrated estimate" not in html
 
 
 def test_missing_reranker_offline_is_one_line(tmp_path, monkeypatch):

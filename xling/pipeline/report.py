@@ -226,6 +226,9 @@ def report_view(result: CompareResult, id_prefix: str = "") -> dict:
         "reference": {"name": ref.doc_id, "sentences": len(ref.sentences),
                       "lang_label": _lang_label(ref.lang, "+".join(ref.languages()))},
         "similarity": str(result.settings.get("similarity", "")),
+        "reranker": str(result.settings.get("reranker") or ""),
+        # What this run is, when its caller says (make demo labels its run with stand-in translations so).
+        "label": str(result.settings.get("label") or ""),
         "unavailable_notice": _unavailable_html([s.document for s in missing]) if missing else "",
         "fixture_names": [s.name for s in result.sources if s.translation_status == "fixture"],
         "sources": [_source_view(result, src, id_prefix + id_) for src, id_ in
