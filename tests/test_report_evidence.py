@@ -105,6 +105,10 @@ def test_possible_matches_are_shown_apart_and_not_counted_as_matched():
     summary = html[html.index('id="summary"'):html.index("</table>", html.index('id="summary"'))]
     # Sentences 2, matched 1, possible 1, only in source 1.
     assert '<td class="num">2</td><td class="num">1</td><td class="num">1</td><td class="num">1</td>' in summary
+    # By reference sentence: R1 is stated by no source, but possibly by fa.txt #1 (shown instead of the closest).
+    by_ref = html[html.index('id="by-reference"'):]
+    row = by_ref[by_ref.index('data-reference-index="1"'):by_ref.index("</tr>", by_ref.index('data-reference-index="1"'))]
+    assert "stated by no source" in row and '<ul class="support possible">' in row and "closest, below" not in row
 
 
 def test_records_carry_their_evidence_for_matches_jsonl():

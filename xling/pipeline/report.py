@@ -8,7 +8,7 @@ article, a file name or a model is ever written into the page unescaped, and not
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -152,6 +152,7 @@ class ReferenceRow:
     support: list[SupportView]
     n_sources: int
     closest: Near | None
+    possible: list[SupportView] = field(default_factory=list)  # source sentences that possibly state it
 
 
 @dataclass(frozen=True)
@@ -418,12 +419,15 @@ def _lang_of(doc: Document | None, index: int, default: str) -> str:
 
 def _reference_row(result: CompareResult, index: int, docs: dict[str, Document]) -> ReferenceRow:
     ref = result.reference
-    support = [
-        SupportView(m.source, m.source_index, m.score,
-                    _text(m.source_text, _lang_of(docs.get(m.source), m.source_index, m.source_lang)),
-                    _text(m.translation, "en") if m.translation else None)
-        for m in sorted(result.supporting(index), key=lambda m: (m.source, -m.score))
-    ]
+
+    def views(records) -> list[SupportView]:
+        return [SupportView(m.source, m.source_index, m.score,
+                            _text(m.source_text, _lang_of(docs.get(m.source), m.source_index, m.source_lang)),
+                            _text(m.translation, "en") if m.translation else None)
+                for m in sorted(records, key=lambda m: (m.source, -m.score))]
+
+    support = views(result.supporting(index))
+    possible = views(m for m in result.possible_matches if m.reference_index == index)
     closest = None
     if not support:
         near = result.nearest_source(index)
@@ -431,4 +435,4 @@ def _reference_row(result: CompareResult, index: int, docs: dict[str, Document])
             other, i, score = near
             closest = Near(i, _sentence_text(other.document.sentences[i]), score, other.name)
     return ReferenceRow(index, _sentence_text(ref.sentences[index]), support,
-                        len({s.source for s in support}), closest)
+                        len({s.source for s in support}), closest, possible)
