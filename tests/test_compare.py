@@ -24,7 +24,7 @@ GERMAN = "000_2c29ad0641dc83f6.txt"
 KAZAKH = "001_2959add6671d93e8.txt"
 PERSIAN = "003_25baae2a21a7165f.txt"
 MATCH_FIELDS = {"source", "source_lang", "source_index", "source_text", "translation", "reference",
-                "reference_index", "reference_text", "score"}
+                "reference_index", "reference_text", "score", "evidence"}
 
 
 def _offline_env(tmp: Path) -> dict:
@@ -62,6 +62,7 @@ def test_outputs_written_with_fields(offline_run):
     for m in matches:
         assert set(m) == MATCH_FIELDS
         assert m["translation"] is None  # offline: nothing but real translations may appear
+        assert m["evidence"]["basis"] == "original" and m["evidence"]["words"] == []  # offline: names, numbers
         assert m["source"] != REFERENCE
         assert 0.0 <= m["score"] <= 1.0
     assert {m["source"] for m in matches} <= {GERMAN, KAZAKH, PERSIAN}
