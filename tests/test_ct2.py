@@ -200,3 +200,76 @@ def test_unwritable_conversion_folder_is_a_conversion_error(models, tmp_path):
     blocker.write_text("x")
     with pytest.raises(ConversionError, match="XLING_CT2_DIR"):
         converted_model(models["marian"], "int8", blocker / "ct2")  # a folder inside a file cannot exist
+
+
+class _CountingTranslator:
+    """Wraps a ctranslate2.Translator, counting its decode calls and the target tokens each decodes."""
+
+    def __init__(self, translator):
+        self.translator, self.calls, self.decoded = translator, 0, 0
+
+    def translate_batch(self, source, **kwargs):
+        self.calls += 1
+        results = self.translator.translate_batch(source, **kwargs)
+        self.decoded += sum(len(r.hypotheses[0]) for r in results)
+        return results
+
+
+# Lengths chosen so the batch holds several output budgets (2 x tokens + 16), the longest within the fixture's
+# 128 positions; the random fixture rarely emits </s>, so most outputs run to their budget: the worst case.
+RUNAWAY_BATCH = [
+    "Der kubanische Innenminister traf seinen chinesischen Amtskollegen in Peking.",
+    "Xi Jinping reiste nach Kasachstan.",
+    "Hallo",
+    "Die Zusammenarbeit zwischen China und Kuba im Bereich der Sicherheit wird vertieft, sagte er am Montag.",
+    "Die Zusammenarbeit zwischen China und Kuba.",
+]
+MAX_LENGTH = 40  # caps the longest budgets: shorter decodes, the same cases
+
+
+def _budgets(backend, texts: list[str]) -> list[int]:
+    return [ct2_backend.output_budget(n, MAX_LENGTH, backend._positions) for n in backend.count_tokens(texts)]
+
+
+@pytest.mark.parametrize("kind", ["marian", "nllb"])
+def test_greedy_decodes_each_sentence_once(models, ct2_root, kind):
+    backend = CT2Backend(models[kind], kind, device="cpu", source="de", target="en", quantization="float32",
+                         cache_root=ct2_root)
+    budgets = _budgets(backend, RUNAWAY_BATCH)
+    alone_ids = [backend.generate_ids([t], beam=1, max_new_tokens=b, eos_at_limit=True)[0]
+                 for t, b in zip(RUNAWAY_BATCH, budgets)]
+    alone = [backend.translate_batch([text], beam=1, max_length=MAX_LENGTH)[0] for text in RUNAWAY_BATCH]
+    top = max(budgets)
+    assert len(set(budgets)) >= 3
+    assert sum(b < top and len(row) == backend._content_limit(b) for row, b in zip(alone_ids, budgets)) >= 2, \
+        "the fixture should run outputs below the batch's budget to their own budget"
+
+    counter = backend.translator = _CountingTranslator(backend.translator)
+    assert backend.translate_batch(RUNAWAY_BATCH, beam=1, max_length=MAX_LENGTH) == alone, \
+        "an output must not depend on its batch-mates"
+    prefix = 1 if kind == "nllb" else 0  # the language token CTranslate2 returns and xling drops
+    assert counter.calls == 1, "greedy decoding needs no second pass"
+    assert counter.decoded <= len(RUNAWAY_BATCH) * (backend._content_limit(top) + prefix)
+
+
+def test_beam_search_decodes_again_only_what_a_second_pass_can_change(models, ct2_root):
+    backend = CT2Backend(models["marian"], "marian", device="cpu", quantization="float32", cache_root=ct2_root)
+    budgets = _budgets(backend, RUNAWAY_BATCH)
+    alone_ids = [backend.generate_ids([t], beam=2, max_new_tokens=b, eos_at_limit=True)[0]
+                 for t, b in zip(RUNAWAY_BATCH, budgets)]
+    alone = backend.tokenizer.batch_decode(alone_ids, skip_special_tokens=True)
+    top = max(budgets)
+    lower = {b for row, b in zip(alone_ids, budgets) if b < top and len(row) == backend._content_limit(b)}
+    assert lower, "the fixture should run an output below the batch's budget to its own budget"
+
+    counter = backend.translator = _CountingTranslator(backend.translator)
+    assert backend.translate_batch(RUNAWAY_BATCH, beam=2, max_length=MAX_LENGTH) == [t.strip() for t in alone]
+    # One first pass over the batch, then one call per lower budget that a runaway output reached.
+    assert counter.calls == 1 + len(lower)
+    assert counter.decoded <= sum(len(row) for row in alone_ids) + top * len(RUNAWAY_BATCH)
+
+    # Sentences sharing the batch's budget are never decoded again, however long their outputs run.
+    same = [t for t, b in zip(RUNAWAY_BATCH, budgets) if b == top] * 3
+    counter.calls = 0
+    backend.translate_batch(same, beam=2, max_length=MAX_LENGTH)
+    assert counter.calls == 1

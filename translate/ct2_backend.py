@@ -237,15 +237,28 @@ class CT2Backend:
         if not texts:
             return []
         budgets = [output_budget(n, max_length, self._positions) for n in self.count_tokens(texts)]
-        ids = self.generate_ids(texts, beam=beam, max_new_tokens=max(budgets), eos_at_limit=True)
-        # CTranslate2 takes one length limit per call. Sentences that ran past their own budget (only runaway
-        # outputs do) are decoded again, grouped by budget, so each output is what it would be alone.
-        over = [i for i, row in enumerate(ids) if len(row) >= self._content_limit(budgets[i])]
+        top = max(budgets)
+        # CTranslate2 takes one length limit per call, so the batch is decoded once at its largest budget.
+        ids = self.generate_ids(texts, beam=beam, max_new_tokens=top, eos_at_limit=True)
+        limits = [self._content_limit(budget) for budget in budgets]
+        if beam == 1:
+            # A greedy output at a shorter limit is a prefix of the output at a longer one: cutting each at its
+            # own limit gives what decoding it alone would. (Stopping each sentence at its limit through
+            # translate_batch's callback saves the tokens cut here, but made the process abort at exit.)
+            return self._decode([row[:limit] for row, limit in zip(ids, limits)])
+        # Beam search at a shorter limit keeps other hypotheses, so only a sentence that reached its own limit
+        # below the batch's (a runaway output) can come out differently alone; those, and only those, are
+        # decoded again, one call per budget (CTranslate2 batches each call itself).
+        over = [i for i, row in enumerate(ids) if budgets[i] < top and len(row) >= limits[i]]
         for budget in sorted({budgets[i] for i in over}):
             group = [i for i in over if budgets[i] == budget]
             for i, row in zip(group, self.generate_ids([texts[i] for i in group], beam=beam,
                                                        max_new_tokens=budget, eos_at_limit=True)):
                 ids[i] = row
+        return self._decode(ids)
+
+    def _decode(self, ids: list[list[int]]) -> list[str]:
+        """Texts of target token ids, special tokens dropped."""
         return [text.strip() for text in self.tokenizer.batch_decode(ids, skip_special_tokens=True)]
 
     def _content_limit(self, budget: int) -> int:
