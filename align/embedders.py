@@ -9,9 +9,9 @@ alignment and claim matching on CPU (the README's alignment-speed figures give i
 from __future__ import annotations
 
 import logging
-import sys
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -56,8 +56,12 @@ class Embedder(ABC):
     def _encode(self, texts: list[str]) -> np.ndarray:
         """Embed a batch of texts (no cache); rows L2-normalised float32."""
 
-    def embed(self, texts: Sequence[str], progress: bool | None = None) -> np.ndarray:
-        """Embeddings of `texts` as a (len(texts), dim) float32 array, reusing cached vectors."""
+    def embed(self, texts: Sequence[str], progress: Any = None) -> np.ndarray:
+        """Embeddings of `texts` as a (len(texts), dim) float32 array, reusing cached vectors.
+
+        `progress`: None (a bar from _PROGRESS_FROM new texts), True, False, or a tqdm-like bar of the caller's
+        to advance by each batch embedded.
+        """
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing and self.store_key is not None:
             self._cache.update(self._stored(missing))
@@ -65,19 +69,22 @@ class Embedder(ABC):
         if missing:
             show = progress if progress is not None else len(missing) >= _PROGRESS_FROM
             batches = range(0, len(missing), _BATCH)
-            if show:
-                from tqdm import tqdm
+            bar = None
+            if show is True:
+                from translate.progress import progress_bar
 
-                bar = tqdm(total=len(missing), desc=f"embedding ({self.name})", unit="sent", file=sys.stderr)
+                bar = progress_bar(len(missing), f"embedding ({self.name})", unit="sent")
+            elif show is not False:
+                bar = show  # the caller's bar, which the caller closes
             for start in batches:
                 chunk = missing[start:start + _BATCH]
                 vectors = _normalise(np.asarray(self._encode(chunk), dtype=np.float32))
                 for text, vec in zip(chunk, vectors):
                     self._cache[text] = vec
                 self._keep(chunk, vectors)  # per batch, so an interrupted run keeps what it embedded
-                if show:
+                if bar is not None:
                     bar.update(len(chunk))
-            if show:
+            if show is True:
                 bar.close()
         if not texts:
             return np.zeros((0, self.dim or 0), dtype=np.float32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from translate.errors import InputError
 
@@ -199,10 +200,11 @@ class _Paragraph:
         return lang if lang and script_of(lang) == self.script and confidence >= MIN_OTHER_SCRIPT_CONFIDENCE else None
 
 
-def paragraph_languages(paragraphs: list[str], name: str = "the text") -> tuple[str, list[str]]:
+def paragraph_languages(paragraphs: list[str], name: str = "the text", progress: Any = None) -> tuple[str, list[str]]:
     """The main language of a text given as paragraphs (by share of characters) and the language of each paragraph.
 
-    InputError (as detect_language) if the main language cannot be identified.
+    InputError (as detect_language) if the main language cannot be identified. `progress`, a tqdm-like bar, is
+    advanced by one per paragraph read.
     """
     memo: dict[str, _Paragraph] = {}
     for text in paragraphs:
@@ -219,6 +221,8 @@ def paragraph_languages(paragraphs: list[str], name: str = "the text") -> tuple[
         lang = p.clear() if p.script == main_script else None
         if lang:
             share[lang] = share.get(lang, 0) + len(p.text)
+        if progress is not None:
+            progress.update(1)
     if share:
         main = max(share, key=share.get)
     else:  # no paragraph is clear alone (short lines): the text as a whole decides, as it did before

