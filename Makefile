@@ -38,6 +38,7 @@ eval-mt: install
 	$(PY) -m xling.runs.eval_mt $(if $(MODEL),--model $(MODEL))
 
 eval-align: install
+	@echo "eval-align: four aligner settings on the Text+Berg dev article; the --spans concat row alone takes minutes (146-240 s on 2 quiet cores, 25 min at load 3-5)" >&2
 	$(PY) -m xling.runs.bench_align
 
 eval-claims: install
@@ -58,6 +59,7 @@ bench-align: install
 # minutes on 2 shared cores; BENCH_BATCH_ARGS="--runs 3" gives medians of three, "--fresh-text" makes every
 # sentence new text (no embedding cache hits; about an hour).
 bench-batch: install
+	@echo "bench-batch: about 10 minutes on 2 shared cores (an hour with --fresh-text)" >&2
 	$(PY) -m xling.runs.bench_batch $(BENCH_BATCH_ARGS)
 
 clean:
