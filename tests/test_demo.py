@@ -1,0 +1,58 @@
+"""`make demo`: the seeds as this machine runs them, and with the reference translations standing in for MT, each
+report labelled for what it is (issue 16)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import pytest
+
+from eval.reference_mt import reference_table
+from xling.runs import demo
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    """`python -m xling.runs.demo` once, with no translation weights (an empty HF cache, downloads off)."""
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("demo")
+    mp.setenv("HF_HOME", str(root / "hf"))
+    mp.setenv("HF_HUB_OFFLINE", "1")
+    mp.delenv("HF_HUB_CACHE", raising=False)
+    out = io.StringIO()  # capsys is function-scoped; this fixture runs the demo once for the module
+    with contextlib.redirect_stdout(out):
+        code = demo.main(["-o", str(root / "out"), "-q"])
+    mp.undo()
+    return code, out.getvalue(), root / "out"
+
+
+@pytest.mark.slow
+def test_demo_writes_two_reports_each_labelled_for_what_it_is(demo_run):
+    code, stdout, out = demo_run
+    assert code == 0
+    here = (out / demo.OFFLINE_DIR / "report.html").read_text(encoding="utf-8")
+    stand_in = (out / demo.STAND_IN_DIR / "report.html").read_text(encoding="utf-8")
+    assert 'id="run-label"' in here and "without translation model weights" in here
+    assert 'id="run-label"' in stand_in and "Stand-in for machine translation" in stand_in
+    assert "not the output of xling&#39;s machine translation" in stand_in
+    # Every source's own line says where its English came from; none calls it machine translated.
+    assert stand_in.count("reference translation standing in for machine translation") == 3
+    assert "machine translated" not in stand_in
+    # The stand-in's English is the reference translation itself.
+    german = reference_table("000_2c29ad0641dc83f6.txt")
+    first = next(iter(german.values()))
+    assert first.replace("'", "&#39;") in stand_in and first.replace("'", "&#39;") not in here
+
+
+@pytest.mark.slow
+def test_demo_summary_says_which_report_shows_what_and_how_mt_replaces_the_stand_in(demo_run):
+    code, stdout, out = demo_run
+    here, stand_in = str(out / demo.OFFLINE_DIR / "report.html"), str(out / demo.STAND_IN_DIR / "report.html")
+    assert f"1. {here}" in stdout and f"2. {stand_in}" in stdout
+    part1, part2 = stdout.split(f"2. {stand_in}")
+    assert "without translation model weights" in part1 and "Stand-in for machine translation" in part2
+    assert "`xling models pull de-en` and `xling models pull fa-en`" in part2
+    stated = [int(line.split(":")[1].split(" of ")[0]) for line in stdout.splitlines()
+              if "reference sentences stated by a source" in line]
+    assert len(stated) == 2 and stated[1] > stated[0]  # translations find claims the originals alone do not
