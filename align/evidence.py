@@ -5,11 +5,12 @@ Two cases:
   as written: names (capitalised in the reference), numbers, and content words (not function words; plural and
   verb endings ignored, so "supports" meets "support");
 - without one, only what survives translation unchanged is looked for in the original and the reference: numbers
-  (Persian digits read as ASCII, translate.normalize) and names. Names are compared by a consonant skeleton
-  (`skeleton`), written for Latin and Persian script alike, because Persian writes few vowels: "شی جین پینگ"
-  and "Xi Jinping" both become "JNBNK", "کوبا", "Kuba" and "Cuba" all "KB". A skeleton of one consonant says
-  nothing, so it never counts; a Latin-script original offers only its capitalised words (a German article's
-  nouns included, so cognates such as "Präsident" count as names).
+  (Persian digits read as ASCII, translate.normalize) and names, compared by their sounds (`sounds`, `same_name`),
+  written for Latin and Persian script alike. Persian writes only long vowels, so a Persian name must have the
+  consonants of the Latin one and its written vowels in the same order: "شی جین پینگ" and "Xi Jinping" are both
+  "XIJINBINK", "کوبا", "Kuba" and "Cuba" all "KUBA", while "جین" (Jin) is not "China" nor "گفت" (said) "COVID".
+  A name of one consonant says nothing, so it never counts; a Latin-script original offers only its capitalised
+  words, which must sound alike ("Juni" is not "China").
 
 Evidence explains a pair; it never decides one (the claim matcher's score does).
 """
@@ -46,12 +47,15 @@ _STOP_FA = frozenset("و در از به با که این آن را برای تا
 _STOP = _STOP_EN | _STOP_DE | _STOP_FA
 
 # Consonant classes of the skeleton. Latin digraphs first; vowels, h and y carry nothing.
-_LATIN_DIGRAPHS = (("sch", "J"), ("sh", "J"), ("ch", "J"), ("zh", "J"), ("kh", "K"), ("gh", "K"), ("ph", "F"),
+# "ch" (C), "sh" with pinyin "x" (X) and "j" (J) stay apart, as چ, ش and ج do: "چین" is China, "جین" (Jin) is not.
+_LATIN_DIGRAPHS = (("sch", "X"), ("sh", "X"), ("ch", "C"), ("zh", "J"), ("kh", "K"), ("gh", "K"), ("ph", "F"),
                    ("th", "T"), ("ck", "K"), ("qu", "K"))
-_LATIN = {"b": "B", "p": "B", "t": "T", "d": "T", "s": "S", "z": "S", "j": "J", "x": "J", "k": "K", "g": "K",
+_LATIN = {"b": "B", "p": "B", "t": "T", "d": "T", "s": "S", "z": "S", "j": "J", "x": "X", "k": "K", "g": "K",
           "q": "K", "f": "F", "v": "F", "w": "F", "l": "L", "r": "R", "m": "M", "n": "N"}
+_VOWELS = {"a": "A", "e": "I", "i": "I", "y": "I", "o": "U", "u": "U", "ا": "A", "آ": "A"}
+_PERSIAN_SCRIPT = re.compile("[\u0600-\u06ff]")
 _PERSIAN = {"ب": "B", "پ": "B", "ت": "T", "ط": "T", "د": "T", "ث": "S", "س": "S", "ص": "S", "ز": "S",
-            "ذ": "S", "ض": "S", "ظ": "S", "ج": "J", "چ": "J", "ش": "J", "ژ": "J", "ک": "K", "ك": "K", "گ": "K",
+            "ذ": "S", "ض": "S", "ظ": "S", "ج": "J", "چ": "C", "ش": "X", "ژ": "J", "ک": "K", "ك": "K", "گ": "K",
             "ق": "K", "غ": "K", "خ": "K", "ف": "F", "ل": "L", "ر": "R", "م": "M", "ن": "N"}
 # A name of up to this many words on one side may be written with another count on the other ("شی جین پینگ").
 _MAX_NAME_WORDS = 4
@@ -124,6 +128,8 @@ def find_evidence(source: str, reference: str, *, translated: bool) -> Evidence:
     # Names: the longest runs first, so "Xi Jinping" is one name rather than "Jinping" alone.
     src_runs = _runs(src_tokens, source_cased=_has_case(source))
     ref_runs = _runs(ref_tokens, source_cased=True)
+    # A translation's names are compared as written; an original's by their sounds (same_name), looked up by
+    # consonant skeleton first.
     key_of = _fold if translated else skeleton
     ref_keys: dict[str, list[list[int]]] = {}
     for run in ref_runs:
@@ -133,11 +139,13 @@ def find_evidence(source: str, reference: str, *, translated: bool) -> Evidence:
     for run in src_runs:
         if src_used.intersection(run):
             continue
-        key = key_of(" ".join(src_tokens[i].text for i in run))
+        name = " ".join(src_tokens[i].text for i in run)
+        key = key_of(name)
         if not _informative(key, translated):
             continue
         for ref_run in ref_keys.get(key, []):
-            if not ref_used.intersection(ref_run):
+            if not ref_used.intersection(ref_run) and (
+                    translated or same_name(name, " ".join(ref_tokens[j].text for j in ref_run))):
                 take("name", run, ref_run)
 
     if translated:
@@ -156,11 +164,17 @@ def find_evidence(source: str, reference: str, *, translated: bool) -> Evidence:
                     tuple(sorted(set(src_spans))), tuple(sorted(set(ref_spans))))
 
 
-def skeleton(text: str) -> str:
-    """The consonant skeleton of a name in Latin or Persian script: "Cuba", "Kuba" and "کوبا" all give "KB"."""
+def sounds(text: str) -> str:
+    """A name as written, in sound classes: consonant classes, and vowels as A (a), I (e, i, y) or U (o, u).
+
+    Persian writes only long vowels (ا A, ی I, و U inside a word), so its sequence is a subsequence of the Latin
+    one of the same name: "کوبا" and "Cuba" are both "KUBA", "شی جین پینگ" is "XIJINBINK" as "Xi Jinping" is.
+    """
     out: list[str] = []
     for word in _WORD.findall(normalize_text(text, "fa").casefold()):
         word = _fold(word)
+        if len(word) > 2 and word[-1] == "ی" and word[-2] in "اآو":  # the ezafe "-ye", not part of the name
+            word = word[:-1]
         k = 0
         while k < len(word):
             c = word[k]
@@ -172,16 +186,40 @@ def skeleton(text: str) -> str:
             else:
                 if c == "c":  # soft before e, i, y as in "Cecilia", hard elsewhere as in "Cuba"
                     out.append("S" if word[k + 1:k + 2] in ("e", "i", "y") else "K")
-                elif c == "و":  # a consonant (v) at the start of a word, a vowel (u, o) inside it
-                    if k == 0:
-                        out.append("F")
+                elif c in "وی":  # a consonant at the start of a Persian word, a long vowel inside it
+                    out.append(("F" if c == "و" else "") if k == 0 else ("U" if c == "و" else "I"))
                 else:
-                    cls = _LATIN.get(c) or _PERSIAN.get(c)
-                    if cls:
-                        out.append(cls)
+                    out.append(_LATIN.get(c) or _PERSIAN.get(c) or _VOWELS.get(c, ""))
                 k += 1
+    seq = [c for c in out if c]
     # A doubled letter is one sound ("Havanna", "Mohammad").
-    return "".join(c for k, c in enumerate(out) if k == 0 or out[k - 1] != c)
+    return "".join(c for k, c in enumerate(seq) if k == 0 or seq[k - 1] != c)
+
+
+def skeleton(text: str) -> str:
+    """The consonant skeleton of a name in Latin or Persian script: "Cuba", "Kuba" and "کوبا" all give "KB"."""
+    cons = [c for c in sounds(text) if c not in "AIU"]
+    return "".join(c for k, c in enumerate(cons) if k == 0 or cons[k - 1] != c)
+
+
+def same_name(source: str, reference: str) -> bool:
+    """Whether a name in the source (Latin or Persian script) and one in the Latin-script reference are one name.
+
+    Latin against Latin: the same sounds ("Kuba" = "Cuba", "Díaz" = "Diaz"; "Juni" is not "China"). Persian
+    against Latin: the same consonant skeleton, a written long vowel, and the Persian sounds in the Latin order
+    ("چین" = "China"; "شی جین", Xi Jin, is not, nor is "گفت", said, "COVID").
+    """
+    a, b = sounds(source), sounds(reference)
+    if len(skeleton(source)) < 2 or skeleton(source) != skeleton(reference):
+        return False
+    if not _PERSIAN_SCRIPT.search(source):
+        return a == b
+    return any(v in a for v in "AIU") and _subsequence(a, b)
+
+
+def _subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(c in it for c in short)
 
 
 def _fold(text: str) -> str:
