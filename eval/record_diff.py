@@ -36,7 +36,7 @@ def compare_records(a: dict, b: dict) -> list[tuple[str, Any, Any, float | None]
 
 
 def load_pair(path_a: str, path_b: str) -> tuple[dict, dict]:
-    """Read two run records; InputError if either is not a record."""
+    """Read two run records of one kind; InputError if either is not a record or their kinds differ."""
     records = []
     for path in (path_a, path_b):
         try:
@@ -48,6 +48,11 @@ def load_pair(path_a: str, path_b: str) -> tuple[dict, dict]:
         if not isinstance(record, dict) or "metrics" not in record:
             raise InputError(f"{path} is not a run record (no 'metrics'); records are written under results/.")
         records.append(record)
+    kinds = [record.get("name") for record in records]
+    if kinds[0] != kinds[1]:
+        # Records of two kinds share no metric, so their table would be rows of "-" on one side or the other.
+        raise InputError(f"The records are of different kinds ({path_a}: {kinds[0]}, {path_b}: {kinds[1]}) and "
+                         f"share no metric; compare two records of one kind (e.g. two results/{kinds[0]}-*.json).")
     return records[0], records[1]
 
 

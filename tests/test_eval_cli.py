@@ -137,3 +137,12 @@ def test_compare_records(tmp_path: Path) -> None:
     bad.write_text("[1, 2]", encoding="utf-8")
     res = runner.invoke(main, ["eval", "compare", str(a), str(bad)])
     assert res.exit_code == 2 and "not a run record" in res.output
+
+
+def test_compare_records_of_different_kinds_says_so(tmp_path: Path) -> None:
+    a = write_result("eval-align", {"strict": {"f1": 0.5}}, {}, results_dir=tmp_path)
+    b = write_result("bench-batch", {"docs_per_s": 3.0}, {}, results_dir=tmp_path)
+    res = CliRunner().invoke(main, ["eval", "compare", str(a), str(b)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    [line] = res.stderr.splitlines()
+    assert "different kinds" in line and "eval-align" in line and "bench-batch" in line
