@@ -6,7 +6,7 @@ XLING := $(VENV)/bin/xling
 OUT ?= out
 MODEL ?=
 
-.PHONY: install test demo eval eval-mt eval-align eval-claims bench bench-align bench-translate bench-batch browser clean
+.PHONY: install test demo eval eval-mt eval-align eval-claims calibrate-claims bench bench-align bench-translate bench-batch browser clean
 
 install: $(VENV)/.installed browser
 
@@ -43,8 +43,14 @@ eval-align: install
 	@echo "eval-align: four aligner settings on the Text+Berg dev article; the --spans concat row alone takes minutes (146-240 s on 2 quiet cores, 25 min at load 3-5)" >&2
 	$(PY) -m xling.runs.bench_align
 
+# Both claims benchmarks (the seeds and the comparable Text+Berg dev article), each at both tiers. The Text+Berg
+# feature matrices are kept in results/cache for the next run and for calibrate-claims.
 eval-claims: install
-	$(PY) -m xling.runs.eval_claims
+	$(PY) -m xling.runs.eval_claims --feature-cache results/cache
+
+# Prints the claim matcher's calibration on both benchmarks; WRITE=1 writes align/data/claims_calibration.json.
+calibrate-claims: install
+	$(PY) -m xling.runs.calibrate_claims --feature-cache results/cache $(if $(WRITE),--write)
 
 # Performance benchmarks: medians and ratios measured in the same run.
 bench: bench-translate bench-align

@@ -59,3 +59,21 @@ def test_per_source_ap_is_not_fooled_by_scales_that_differ_between_sources():
     assert average_precision(loso, y) < 0.8  # pooled: the second true pair ranks below the first source's others
     assert per_source_ap(loso, y, names) == ("held-out AP per source: 000 1.000 (chance 0.250), "
                                              "003 1.000 (chance 0.250)")
+
+
+def test_cuts_keep_precision_on_both_benchmarks_and_the_possible_cut_maximises_their_f1():
+    from xling.runs.calibrate_claims import TEXTBERG, benchmark_prf, choose_cuts
+
+    seeds = [(0.95, 1), (0.65, 1), (0.62, 0), (0.5, 0), (0.3, 1), (0.1, 0)]
+    bench = [(0.9, 1), (0.7, 1), (0.66, 0), (0.4, 1)]
+    p = np.array([s for s, _ in seeds + bench])
+    y = np.array([label for _, label in seeds + bench])
+    names = np.array([SOURCES[0]] * 3 + [SOURCES[2]] * 3 + [TEXTBERG] * 4)
+    # Seeds alone stay precise from 0.63 up; Text+Berg's false pair at 0.66 raises the match cut to 0.67. The sum of
+    # the two F1s peaks from 0.11 to 0.30 (every true pair kept on both); the stricter end is taken.
+    assert choose_cuts(p, y, y, names) == (0.67, 0.3)
+    assert choose_cuts(p[:6], y[:6], y[:6], names[:6])[0] == 0.63
+    # Precision counts every true pair; recall only the pairs marked for it (Text+Berg: the 1-1 beads).
+    recall = np.array([1, 0, 0, 1])
+    m = benchmark_prf(p[6:], y[6:], recall, 0.67)
+    assert (m["precision"], m["recall"], m["kept"]) == (1.0, 0.5, 2)

