@@ -117,3 +117,20 @@ def test_reranker_is_refused_for_a_corpus_job(tmp_path):
     src, ref = _tiny_job(tmp_path)
     res = CliRunner().invoke(main, ["compare", str(src), "-r", str(ref), "-r", str(ref), "--reranker", "x/y"])
     assert res.exit_code == 2 and "--reranker works with one reference file" in res.output
+
+
+def test_reranker_is_found_by_hub_id_in_the_hub_cache(tiny_cross_encoder, tmp_path, monkeypatch):
+    """A cross-encoder downloaded earlier (models--org--name/snapshots/<commit>, refs/main) loads offline by id."""
+    import shutil
+
+    from align.rerank import CrossEncoder, cross_encoder_folder
+
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hub" / "models--example-org--tiny-cross-encoder"
+    shutil.copytree(tiny_cross_encoder, repo / "snapshots" / commit)
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert cross_encoder_folder("example-org/tiny-cross-encoder") == repo / "snapshots" / commit
+    assert CrossEncoder("example-org/tiny-cross-encoder").score([("cuba", "china")]).shape == (1,)
