@@ -12,7 +12,7 @@ from translate.document import Document
 # fills the same fields with markup) all use it.
 UNAVAILABLE_NOTICE = (
     "Translations unavailable for {names}: these sources were matched on multilingual embeddings of the original "
-    "sentences, and their translation column is left empty. To get translations, run {pulls} on a machine with "
+    "sentences, and are shown without a translation. To get translations, run {pulls} on a machine with "
     "network access (or put the model in the Hugging Face cache), or pass your own English translations with "
     "{option} (one file per source, named like it, one line per prepared sentence)."
 )
