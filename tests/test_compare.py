@@ -175,6 +175,25 @@ def test_summary_table_on_stdout(offline_run):
     assert " fa " in row and "unavailable" in row
 
 
+def test_possible_matches_are_written_apart_below_the_match_threshold(offline_run):
+    from align.claims import ClaimMatcher
+
+    proc, out = offline_run
+    possible = _jsonl(out / "possible_matches.jsonl")
+    matches = _jsonl(out / "matches.jsonl")
+    matcher = ClaimMatcher("embedding")  # offline every source is matched on embeddings
+    low, cut = matcher.possible_threshold_for(False), matcher.threshold_for(False)
+    assert low < cut and all(set(p) == MATCH_FIELDS and low <= p["score"] <= cut for p in possible)
+    key = lambda m: (m["source"], m["source_index"], m["reference_index"])  # noqa: E731
+    assert not {key(p) for p in possible} & {key(m) for m in matches}
+    # The summary counts them apart from the matched sentences.
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:6] == ["source", "lang", "sentences", "matched", "possible", "matches"]
+    for name in (GERMAN, KAZAKH, PERSIAN):
+        row = next(line for line in lines if line.startswith(name)).split()
+        assert row[4] == str(sum(p["source"] == name for p in possible))
+
+
 def test_dropped_lists_duplicate_body(offline_run):
     _, out = offline_run
     dropped = _jsonl(out / "dropped.jsonl")

@@ -155,15 +155,15 @@ def _check_outdir(outdir: str, sources: tuple, references: tuple, translations_d
 
 def format_summary(rows: list[dict], result) -> str:
     """The per-source count table printed after a compare run; a document quoting Persian in German is "de+fa"."""
-    head = ["source", "lang", "sentences", "matched", "only in source", "translation"]
+    head = ["source", "lang", "sentences", "matched", "possible matches", "only in source", "translation"]
     body = [[r["source"], "+".join(r.get("languages") or [r["lang"]]), str(r["sentences"]), str(r["matched"]),
-             str(r["only_in_source"]), r["translation"]] for r in rows]
+             str(r.get("possible", 0)), str(r["only_in_source"]), r["translation"]] for r in rows]
     ref = result.reference
     unsupported = len(result.unsupported_reference_indices())
     body.append([f"{ref.doc_id} (reference)", "+".join(ref.languages()) or ref.lang, str(len(ref.sentences)),
-                 str(len(ref.sentences) - unsupported), f"{unsupported} unsupported", "-"])
+                 str(len(ref.sentences) - unsupported), "-", f"{unsupported} unsupported", "-"])
     widths = [max(len(row[i]) for row in [head, *body]) for i in range(len(head))]
-    numeric = {2, 3, 4}
+    numeric = {2, 3, 4, 5}
 
     def fmt(row: list[str]) -> str:
         return "  ".join(c.rjust(w) if i in numeric else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()

@@ -108,6 +108,7 @@ class SourceResult:
             "matched": matched,
             "only_in_source": n - matched,
             "matches": len(self.matches),
+            "possible": len(self.possible),
             "dropped": len(self.document.dropped),
             "translation": self.translation_status,
         }
