@@ -73,7 +73,9 @@ def _page(result) -> tuple[_Page, str]:
 
 
 def test_offline_pair_marks_names_and_numbers_in_original_and_reference():
-    page, html = _page(_result(None, "unavailable"))
+    _, html = _page(_result(None, "unavailable"))
+    page = _Page()
+    page.feed(html[:html.index('id="by-reference"')])  # the source table; the by-reference view is checked below
     marks = [(cls.split()[-1], text) for cls, text in page.marks if text not in ("names", "numbers", "words")]
     # The source's original (preparation made its Persian digits ASCII) and the reference are both marked.
     assert marks == [("ev-name", "شی جین پینگ"), ("ev-number", "25"), ("ev-name", "کوبا"),
@@ -109,6 +111,9 @@ def test_possible_matches_are_shown_apart_and_not_counted_as_matched():
     by_ref = html[html.index('id="by-reference"'):]
     row = by_ref[by_ref.index('data-reference-index="1"'):by_ref.index("</tr>", by_ref.index('data-reference-index="1"'))]
     assert "stated by no source" in row and '<ul class="support possible">' in row and "closest, below" not in row
+    # R0 is stated by fa.txt #0: the names and the number are marked there too, in both sentences.
+    row = by_ref[by_ref.index('data-reference-index="0"'):by_ref.index("</tr>", by_ref.index('data-reference-index="0"'))]
+    assert row.count('<mark class="ev ev-name">') == 4 and row.count('<mark class="ev ev-number">25</mark>') == 2
 
 
 def test_records_carry_their_evidence_for_matches_jsonl():

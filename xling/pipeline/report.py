@@ -23,7 +23,7 @@ from xling.pipeline.results import UNAVAILABLE_NOTICE, score_text, unavailable_p
 if TYPE_CHECKING:
     from align.pairing import Pairing
     from translate.document import Document, Sentence
-    from xling.pipeline.results import CompareResult, SourceResult
+    from xling.pipeline.results import CompareResult, MatchRecord, SourceResult
 
 # With more sources than this, each source's table starts folded (a <details> element, so no script is needed):
 # a batch of hundreds of articles then opens on the summary and the navigation instead of a page miles long.
@@ -337,6 +337,14 @@ def _text(text: str, lang: str, marks: Iterable[tuple[int, int, str]] = ()) -> T
     return Text(text, lang, _dir(lang), tuple(marks))
 
 
+def _pair_evidence(src: SourceResult, m: MatchRecord) -> Evidence:
+    """The evidence of a pair, found in the text that was compared: the translation (an English source's own
+    text), else the original."""
+    compared = src.translations[m.source_index] if src.translations is not None else None
+    return find_evidence(m.source_text if compared is None else compared, m.reference_text,
+                         translated=compared is not None)
+
+
 def _evidence_line(ev: Evidence) -> str:
     """ "names: Cuba, China; numbers: 25" for the report, or "" when the two sentences share none."""
     parts = [(label, forms) for label, forms in (("names", ev.names), ("numbers", ev.numbers), ("words", ev.words))
@@ -374,9 +382,7 @@ def _source_view(result: CompareResult, src: SourceResult, id_: str) -> SourceVi
     # gathered over all of its pairs.
     source_marks: dict[int, list[tuple[int, int, str]]] = {}
     for m, possible in [*((m, False) for m in src.matches), *((m, True) for m in src.possible)]:
-        compared = src.translations[m.source_index] if src.translations is not None else None
-        ev = find_evidence(m.source_text if compared is None else compared, m.reference_text,
-                           translated=compared is not None)
+        ev = _pair_evidence(src, m)
         source_marks.setdefault(m.source_index, []).extend(ev.source_spans)
         ref_text = _text(m.reference_text, _lang_of(ref, m.reference_index, ref.lang), ev.reference_spans)
         by_index.setdefault(m.source_index, []).append(
@@ -419,12 +425,22 @@ def _lang_of(doc: Document | None, index: int, default: str) -> str:
 
 def _reference_row(result: CompareResult, index: int, docs: dict[str, Document]) -> ReferenceRow:
     ref = result.reference
+    sources = {s.name: s for s in result.sources}
+    ref_marks: list[tuple[int, int, str]] = []
 
     def views(records) -> list[SupportView]:
-        return [SupportView(m.source, m.source_index, m.score,
-                            _text(m.source_text, _lang_of(docs.get(m.source), m.source_index, m.source_lang)),
-                            _text(m.translation, "en") if m.translation else None)
-                for m in sorted(records, key=lambda m: (m.source, -m.score))]
+        out = []
+        for m in sorted(records, key=lambda m: (m.source, -m.score)):
+            src = sources.get(m.source)
+            ev = _pair_evidence(src, m) if src is not None else None
+            marks = ev.source_spans if ev is not None else ()
+            ref_marks.extend(ev.reference_spans if ev is not None else ())
+            # The marks lie in the compared text: the translation when one is shown, else the original.
+            original = _text(m.source_text, _lang_of(docs.get(m.source), m.source_index, m.source_lang),
+                             () if m.translation else marks)
+            out.append(SupportView(m.source, m.source_index, m.score, original,
+                                   _text(m.translation, "en", marks) if m.translation else None))
+        return out
 
     support = views(result.supporting(index))
     possible = views(m for m in result.possible_matches if m.reference_index == index)
@@ -434,5 +450,6 @@ def _reference_row(result: CompareResult, index: int, docs: dict[str, Document])
         if near is not None:
             other, i, score = near
             closest = Near(i, _sentence_text(other.document.sentences[i]), score, other.name)
-    return ReferenceRow(index, _sentence_text(ref.sentences[index]), support,
+    sent = ref.sentences[index]
+    return ReferenceRow(index, _text(sent.text, sent.lang, ref_marks), support,
                         len({s.source for s in support}), closest, possible)
