@@ -29,7 +29,15 @@ def test_eval_mt_with_fixture_model(tmp_path: Path, seeds_dir: Path, tiny_marian
     assert data["metrics"]["scores"]["all"]["sentences"] == 11
 
 
-def test_eval_mt_falls_back_to_a_fixture_without_weights(tmp_path: Path, seeds_dir: Path, capsys) -> None:
+def test_eval_mt_falls_back_to_a_fixture_without_weights(tmp_path: Path, seeds_dir: Path, capsys, monkeypatch) -> None:
+    import os
+    import tempfile
+
+    # The user's caches as make eval-mt sees them: no XLING_CT2_DIR, so conversions would go to $HF_HOME/xling-ct2.
+    monkeypatch.delenv("XLING_CT2_DIR", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
     seeds = tmp_path / "seeds"
     seeds.mkdir()
     shutil.copy(seeds_dir / SEED, seeds / SEED)
@@ -43,6 +51,9 @@ def test_eval_mt_falls_back_to_a_fixture_without_weights(tmp_path: Path, seeds_d
     stamp = (model / "config.json").stat().st_mtime_ns
     assert main(args) == 0  # the second run reuses the built model
     assert (model / "config.json").stat().st_mtime_ns == stamp
+    # No conversion of the random model is left in the user's Hugging Face home, nor a temporary folder.
+    assert not (tmp_path / "hf" / "xling-ct2").exists() and not list((tmp_path / "tmp").glob("xling-eval-mt-*"))
+    assert "XLING_CT2_DIR" not in os.environ
 
 
 def test_eval_mt_missing_weights_without_fixture_fails(tmp_path: Path, seeds_dir: Path, capsys) -> None:

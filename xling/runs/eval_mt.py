@@ -8,13 +8,14 @@ translate.fixtures so that the whole path still runs end to end; its scores are 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from eval.reference_mt import reference_translations
 from eval.results import write_result
@@ -78,8 +79,12 @@ def build_fixture(folder: str | Path, seeds_dir: str | Path = SEEDS) -> Path:
 
 
 def pick_translators(langs: Sequence[str], models: dict[str, str | None], beam: int, fixture_dir: Path,
-                     allow_fixture: bool = True, say=print) -> dict:
-    """One Translator per language: its model (None: the registry default); a random fixture where no weights exist."""
+                     allow_fixture: bool = True, say=print, fixture_ct2_dir: Path | None = None) -> dict:
+    """One Translator per language: its model (None: the registry default); a random fixture where no weights exist.
+
+    A CTranslate2 conversion of the fixture goes to `fixture_ct2_dir` when given (the caller's temporary folder),
+    not to the conversion cache in $HF_HOME, which holds real models only.
+    """
     chosen: dict = {}
     missing: dict[str, str] = {}
     for lang in langs:
@@ -93,9 +98,23 @@ def pick_translators(langs: Sequence[str], models: dict[str, str | None], beam: 
         for lang, why in missing.items():
             say(f"no weights for {lang}-en: {why.split('. ')[0]}.")
         path = build_fixture(fixture_dir)
-        for lang in missing:
-            chosen[lang] = _translator(lang, str(path), beam)
+        with _ct2_dir(fixture_ct2_dir):
+            for lang in missing:
+                chosen[lang] = _translator(lang, str(path), beam)
     return chosen
+
+
+@contextlib.contextmanager
+def _ct2_dir(folder: Path | None) -> Iterator[None]:
+    """Within the block, CTranslate2 conversions go to `folder` (unchanged when None or XLING_CT2_DIR is set)."""
+    if folder is None or os.environ.get("XLING_CT2_DIR"):
+        yield
+        return
+    os.environ["XLING_CT2_DIR"] = str(folder)
+    try:
+        yield  # the backend converts while the Translator is built
+    finally:
+        os.environ.pop("XLING_CT2_DIR", None)
 
 
 def evaluate(docs: Sequence[Document], translators: dict, scorer: TranslationScorer | None = None) -> dict:
@@ -170,9 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         docs = seed_sources(args.seeds)
         langs = sorted({d.lang for d in docs})
         fixture_dir = Path(args.fixture_dir) if args.fixture_dir else fixture_cache_dir()
-        translators = pick_translators(langs, models_by_language(args.model, langs), args.beam, fixture_dir, allow_fixture=not args.no_fixture,
-                                       say=lambda m: print(m, file=sys.stderr))
-        result = evaluate(docs, translators)
+        with tempfile.TemporaryDirectory(prefix="xling-eval-mt-ct2-") as ct2_tmp:
+            translators = pick_translators(langs, models_by_language(args.model, langs), args.beam, fixture_dir,
+                                           allow_fixture=not args.no_fixture, say=lambda m: print(m, file=sys.stderr),
+                                           fixture_ct2_dir=Path(ct2_tmp))
+            result = evaluate(docs, translators)
     except XlingError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
