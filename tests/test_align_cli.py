@@ -40,7 +40,7 @@ def test_parallel_ladder_hybrid(files, tmp_path):
 def test_parallel_jsonl_embedding(files):
     res = _run("align", str(files["de"]), str(files["fr"]), "--segmented", "--similarity", "embedding",
                "--format", "jsonl")
-    rows = [json.loads(line) for line in res.output.splitlines()]
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
     assert [(r["src"], r["tgt"]) for r in rows] == [([0], [0]), ([1], [1]), ([2], [2])]
     assert rows[0]["src_text"] == DE[0] and 0 <= rows[0]["score"] <= 1
 
@@ -54,7 +54,7 @@ def test_concat_spans_embed_the_joined_text(tmp_path):
     for spans in ("mean", "concat"):
         res = _run("align", str(de), str(fr), "--segmented", "--similarity", "embedding", "--spans", spans,
                    "--format", "jsonl")
-        rows = [json.loads(line) for line in res.output.splitlines()]
+        rows = [json.loads(line) for line in res.stdout.splitlines()]
         assert [(r["src"], r["tgt"]) for r in rows] == [([0, 1], [0]), ([2], [1])]
         scores[spans] = rows[0]["score"]
     assert scores["mean"] != scores["concat"]  # the 2-1 bead was scored from a different vector
@@ -63,7 +63,7 @@ def test_concat_spans_embed_the_joined_text(tmp_path):
 def test_claims_tsv(files):
     res = _run("align", str(files["de"]), str(files["fr"]), "--segmented", "--mode", "claims", "--format", "tsv",
                "--source-translation", str(files["mt"]), "--threshold", "0")
-    lines = res.output.splitlines()
+    lines = res.stdout.splitlines()
     assert res.exit_code == 0 and lines[0].startswith("source_index\treference_index\tscore")
     assert len(lines) == 1 + 9  # threshold 0 keeps every pair
 

@@ -73,3 +73,37 @@ def test_switching_progress_off_disables_every_bar_until_switched_back():
         set_progress(previous)
     assert not progress_bar(10, "x").disable
     assert progress_bar(10, "x", enabled=False).disable
+
+
+def test_busy_shows_its_line_on_stderr_unless_progress_is_off(capsys):
+    from translate.progress import busy
+
+    with busy("aligning 3 x 4 sentences", after=0):
+        pass
+    assert "aligning 3 x 4 sentences" in capsys.readouterr().err
+    previous = set_progress(False)
+    try:
+        with busy("aligning 3 x 4 sentences", after=0):
+            pass
+    finally:
+        set_progress(previous)
+    assert capsys.readouterr().err == ""
+
+
+def test_ticking_redraws_a_bar_between_slow_updates():
+    import threading
+
+    from translate.progress import ticking
+
+    class Bar:
+        disable = False
+
+        def __init__(self):
+            self.redrawn = threading.Event()
+
+        def refresh(self):
+            self.redrawn.set()
+
+    bar = Bar()
+    with ticking(bar):
+        assert bar.redrawn.wait(timeout=30)  # no update came, yet the clock redrew it

@@ -3,7 +3,10 @@ draws it (preparation, embedding, translation, matching)."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
+from collections.abc import Iterator
 from typing import Any
 
 _ENABLED = [True]
@@ -32,3 +35,40 @@ def progress_note(message: str) -> None:
     """One line on stderr saying what a slow step without a count is doing (loading a model); nothing when off."""
     if progress_enabled():
         print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def busy(desc: str, after: float = 1.0) -> Iterator[None]:
+    """A line on stderr counting the seconds of a step that has no count to show (a whole alignment), from `after`
+    seconds on, so a quick step prints nothing; cleared when the step ends."""
+    if not progress_enabled():
+        yield
+        return
+    from tqdm import tqdm
+
+    line = tqdm(total=None, desc=desc, bar_format="{desc}: {elapsed}", file=sys.stderr, leave=False, delay=after)
+    with line, ticking(line):
+        yield
+
+
+@contextlib.contextmanager
+def ticking(bar: Any) -> Iterator[Any]:
+    """Redraw `bar` every second while the block runs, so its clock moves between updates that come slowly (one
+    batch of long sentences takes seconds on a busy machine)."""
+    if getattr(bar, "disable", True):
+        yield bar
+        return
+    stop = threading.Event()
+
+    def tick() -> None:
+        # tqdm redraws only when told; between slow updates a clock has to tell it.
+        while not stop.wait(1.0):
+            bar.refresh()
+
+    clock = threading.Thread(target=tick, daemon=True, name="xling-progress")
+    clock.start()
+    try:
+        yield bar
+    finally:
+        stop.set()
+        clock.join()

@@ -48,6 +48,7 @@ def align(src, ref, mode, source_translation, similarity, embedder, spans, fmt, 
     from translate.atomic import check_not_input, write_text_atomic
     from translate.errors import InputError
     from translate.prepare import empty_notice, load_document, require_sentences
+    from translate.progress import busy
 
     if output:
         check_not_input([output], [src, ref, *([source_translation] if source_translation else [])])
@@ -71,18 +72,20 @@ def align(src, ref, mode, source_translation, similarity, embedder, spans, fmt, 
     elif similarity == "lexical":
         raise InputError("--similarity lexical needs --source-translation (a translation of SRC into REF's language).")
 
-    if mode == "parallel":
-        aligner = ParallelAligner(similarity=similarity, embedder=embedder, spans=spans)
-        beads = aligner.align(src_doc.texts(), ref_doc.texts(), translations)
-        text = format_beads(beads, fmt or "ladder", src_doc.texts(), ref_doc.texts())
-    else:
-        from align.claims import ClaimMatcher
+    if mode == "claims" and fmt == "ladder":
+        raise InputError("Claims are many-to-many, not beads: use --format jsonl or tsv in claims mode.")
+    # Embedding is most of the time, and a few dozen long sentences already take seconds on a busy machine.
+    with busy(f"aligning {len(src_doc.sentences)} x {len(ref_doc.sentences)} sentences ({mode})"):
+        if mode == "parallel":
+            aligner = ParallelAligner(similarity=similarity, embedder=embedder, spans=spans)
+            beads = aligner.align(src_doc.texts(), ref_doc.texts(), translations)
+            text = format_beads(beads, fmt or "ladder", src_doc.texts(), ref_doc.texts())
+        else:
+            from align.claims import ClaimMatcher
 
-        if fmt == "ladder":
-            raise InputError("Claims are many-to-many, not beads: use --format jsonl or tsv in claims mode.")
-        matcher = ClaimMatcher(similarity=similarity, embedder=embedder, threshold=threshold)
-        matches = matcher.match(src_doc, ref_doc, source_translations=translations)
-        text = _format_claims(matches, fmt or "jsonl", src_doc.doc_id, ref_doc.doc_id)
+            matcher = ClaimMatcher(similarity=similarity, embedder=embedder, threshold=threshold)
+            matches = matcher.match(src_doc, ref_doc, source_translations=translations)
+            text = _format_claims(matches, fmt or "jsonl", src_doc.doc_id, ref_doc.doc_id)
     if output and output != "-":
         write_text_atomic(output, text)
     else:

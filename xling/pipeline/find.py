@@ -180,7 +180,7 @@ def find_claim(
     from translate.errors import InputError
     from translate.pool import TranslatorPool
     from translate.prepare import empty_notice, require_sentences
-    from translate.progress import progress_bar
+    from translate.progress import progress_bar, ticking
     from xling.pipeline.english import english_for
     from align.numerics import check_number
     from xling.pipeline.inputs import load_sources
@@ -206,7 +206,7 @@ def find_claim(
     bar = progress_bar(sum(_unit_count(d.texts()) for d in docs), "find: embedding", unit="text", enabled=progress,
                        leave=False)
     done = 0
-    with TranslatorPool("en", model) as pool, bar:
+    with TranslatorPool("en", model) as pool, bar, ticking(bar):
         for doc in docs:
             if not doc.sentences:
                 continue
