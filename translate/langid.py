@@ -15,7 +15,7 @@ DETECTABLE = (
     "sv",
 )
 
-# ISO 639-1: a user may name any of these with --lang even where xling cannot detect it (NLLB covers many).
+# ISO 639-1: a user may name any of these with -s/--source-lang even where xling cannot detect it (NLLB covers many).
 ISO_639_1 = frozenset(
     """aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz ee
     el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii ik io is it iu
