@@ -11,7 +11,7 @@ add_ratios, summarise = bench.add_ratios, bench.summarise
 
 def _report(seconds_by_bs: dict[int, float], rss: float, tokens: int = 100) -> dict:
     return {"timings": {str(bs): {"seconds": s, "tokens": tokens, "sentences": 4} for bs, s in seconds_by_bs.items()},
-            "load_s": 1.0, "peak_rss_mib": rss, "torch_imported": False}
+            "load_s": 1.0, "peak_rss_mib": rss, "torch_imported": False, "load": [0.5, 1.5]}
 
 
 def test_medians_and_ratios_to_hf():
@@ -24,7 +24,16 @@ def test_medians_and_ratios_to_hf():
     hf, ct2 = summary["hf-fp32"], summary["ct2-int8"]
     assert hf["batches"]["1"]["tokens_per_s"] == pytest.approx(100 / 12)  # the median, not the mean
     assert hf["batches"]["8"]["sentences_per_s"] == pytest.approx(4 / 2)
+    assert hf["batches"]["1"]["tokens_per_s_min"] == pytest.approx(100 / 100)  # the spread: slowest and fastest
+    assert hf["batches"]["1"]["tokens_per_s_max"] == pytest.approx(100 / 10)
+    assert hf["load_before_after"] == [[0.5, 1.5]] * 3
     assert hf["peak_rss_mib"] == 820 and hf["rss_ratio"] == 1
     assert ct2["batches"]["1"]["speedup"] == pytest.approx((100 / 2) / (100 / 12))
     assert ct2["batches"]["8"]["speedup"] == pytest.approx(200 / 50)
     assert ct2["rss_ratio"] == pytest.approx(310 / 820)
+
+
+def test_children_run_with_pinned_thread_settings():
+    env = bench.pinned_env(2, "PASSIVE")
+    assert env["OMP_NUM_THREADS"] == env["MKL_NUM_THREADS"] == "2" and env["OMP_WAIT_POLICY"] == "PASSIVE"
+    assert "OMP_WAIT_POLICY" not in bench.pinned_env(2, "unset")  # left to the runtime's default, to compare

@@ -86,6 +86,7 @@ def test_compare_with_reranker_says_so_in_every_result(tiny_cross_encoder, tmp_p
     [one] = result.sources
     assert "|rerank:" in one.signature and "(TEST FIXTURE)" in one.signature
     assert "reranked by" in one.matching and result.settings["reranker"] == str(tiny_cross_encoder)
+    assert one.possible == [] and "no possible matches" in one.matching
     # Threshold 0: every candidate pair (both references are in each row's top 5) is a match with its model score.
     assert len(one.matches) == 4 and all(0 < m.score < 1 for m in one.matches)
     from xling.pipeline.report import render_report

@@ -79,3 +79,23 @@ def test_ct2_gets_the_count_instead_of_its_default_of_four(clean_env, tiny_maria
     assert seen["intra_threads"] == 1
     CT2Backend(tiny_marian_dir, "marian", device="cpu", cache_root=tmp_path, threads=2)
     assert seen["intra_threads"] == 2
+
+
+def test_wait_policy_is_passive_unless_the_user_chose_one(clean_env):
+    import os
+
+    clean_env.delenv("OMP_WAIT_POLICY", raising=False)
+    assert threads.use_wait_policy() == "PASSIVE" == os.environ["OMP_WAIT_POLICY"]
+    clean_env.setenv("OMP_WAIT_POLICY", "ACTIVE")
+    assert threads.use_wait_policy() == "ACTIVE" == os.environ["OMP_WAIT_POLICY"]
+    threads.use_threads(1)
+    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
+
+
+def test_cli_sets_the_wait_policy_before_any_engine_loads(clean_env):
+    import os
+
+    clean_env.delenv("OMP_WAIT_POLICY", raising=False)
+    res = CliRunner().invoke(main, ["cache", "stats", "--help"])
+    assert res.exit_code == 0, res.output
+    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"

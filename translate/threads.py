@@ -19,6 +19,11 @@ from translate.errors import InputError
 log = logging.getLogger(__name__)
 
 ENV = "XLING_THREADS"
+# libgomp (the OpenMP runtime torch and CTranslate2 each load) lets an idle thread spin for a while before it
+# sleeps, OMP_WAIT_POLICY=ACTIVE for ever. On a machine other jobs share, a spinning thread holds a core that the
+# thread it waits for needs, so each parallel step can cost a whole time slice. PASSIVE threads sleep at once:
+# on a loaded machine they measured fastest for transformers and CTranslate2 alike (README, "Translation speed").
+WAIT_POLICY = "PASSIVE"
 _warned: set[tuple[str, int]] = set()  # (setting, count) pairs already warned about in this process
 # Read by the OpenMP and BLAS runtimes when they start, so they must be set before the engines load.
 _RUNTIME_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -54,12 +59,19 @@ def clamp_threads(count: int, setting: str = "the thread count") -> int:
     return cores
 
 
+def use_wait_policy() -> str:
+    """Set OMP_WAIT_POLICY to xling's choice unless the user set it; return the policy in force. OpenMP reads it
+    when a runtime starts, so this must run before torch or CTranslate2 is imported."""
+    return os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
+
+
 def use_threads(count: int, setting: str = "the thread count") -> int:
     """Make every engine use `count` threads (at most the available cores): those not loaded yet through the
     environment, torch directly; return the count used. `setting` names where the count came from, for the warning."""
     if count < 1:
         raise InputError(f"The thread count must be 1 or more; got {count}.")
     count = clamp_threads(count, setting)
+    use_wait_policy()
     os.environ[ENV] = str(count)
     for var in _RUNTIME_VARS:
         os.environ[var] = str(count)

@@ -107,10 +107,11 @@ def main(debug: bool, threads: int | None) -> None:
       xling translate article.de.txt -o article.en.txt
       xling align src.txt ref.txt --mode claims
     """
-    if threads:
-        # Before any engine loads: OpenMP runtimes read the count once, when they start.
-        from translate.threads import ENV, use_threads
+    # Before any engine loads: OpenMP runtimes read the count and the wait policy once, when they start.
+    from translate.threads import ENV, use_threads, use_wait_policy
 
+    use_wait_policy()
+    if threads:
         source = click.get_current_context().get_parameter_source("threads")
         use_threads(threads, ENV if source == click.core.ParameterSource.ENVIRONMENT else "--threads")
 

@@ -70,12 +70,16 @@ def match_source(doc: Document, english: English, reference: Document, matchers:
         scores = matcher.candidate_scores(texts, ref_texts, source_translations=english.texts)
         if matchers.reranker:
             scores, name = matchers.rerank(scores, english.texts or texts, ref_texts)
-            src.matching += f", reranked by {name}"
+            # Nothing calibrates a lower cut on the cross-encoder's probabilities, so a reranked source has no
+            # possible matches.
+            src.matching = (f"{matcher.effective_similarity(has)} similarity reranked by {name}, threshold "
+                            f"{score_text(matcher.threshold_for(has))}, no possible matches")
             src.signature += f"|rerank:{name}"
         found = matcher.select(scores, texts, ref_texts, source_translations=english.texts)
         src.matches = sorted((_record(doc, src, reference.doc_id, m) for m in found),
                              key=lambda m: (m.source_index, -m.score, m.reference_index))
-        maybe = matcher.select_possible(scores, texts, ref_texts, source_translations=english.texts)
+        maybe = [] if matchers.reranker else matcher.select_possible(scores, texts, ref_texts,
+                                                                     source_translations=english.texts)
         src.possible = sorted((_record(doc, src, reference.doc_id, m) for m in maybe),
                               key=lambda m: (m.source_index, -m.score, m.reference_index))
         src.nearest = _best_per_row(scores)

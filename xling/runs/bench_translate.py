@@ -40,7 +40,16 @@ OPUS_MT_DE_EN = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58101,
 CPU_CONFIGS = [("hf-fp32", "hf", "float32"), ("ct2-fp32", "ct2", "float32"), ("ct2-int8", "ct2", "int8")]
 CUDA_CONFIGS = [("hf-fp16", "hf", "float16"), ("ct2-fp16", "ct2", "float16"),
                 ("ct2-int8fp16", "ct2", "int8_float16")]
-TARGET_SPEEDUP, TARGET_RSS_RATIO = 4.0, 0.5
+# CTranslate2 settings tried against ct2-int8 (--variants): CTranslate2 options given to the child's Translator.
+CT2_VARIANTS = {
+    "ct2-int8-inter2": {"inter_threads": 2, "intra_threads": 1, "split": 2},  # two half batches, one thread each
+    "ct2-int8-tokens": {"batch_type": "tokens", "max_batch_size": 1024},
+    "ct2-int8f32": {"precision": "int8_float32"},
+    # CTranslate2 uses oneDNN on AMD CPUs and Intel MKL (bundled) only on Intel ones unless told otherwise.
+    "ct2-int8-mkl": {"env": {"CT2_USE_MKL": "1"}},
+    "ct2-int8-mkl-packed": {"env": {"CT2_USE_MKL": "1", "CT2_USE_EXPERIMENTAL_PACKED_GEMM": "1"}},
+}
+TARGET_SPEEDUP, TARGET_RSS_RATIO = 4.0, 0.4
 
 
 def german_sentences(limit: int) -> list[str]:
@@ -108,11 +117,23 @@ def _ct2_runner(spec: dict):
     """The same with CTranslate2 (the model converted beforehand, so no conversion is timed or counted)."""
     from translate.ct2_backend import CT2Backend
 
+    options = spec.get("ct2_options", {})
     backend = CT2Backend(spec["model"], "marian", device=spec["device"], quantization=spec["precision"],
-                         threads=spec["threads"], max_batch_size=max(spec["batch_sizes"]), cache_root=spec["ct2_root"])
+                         threads=spec["threads"], max_batch_size=options.get("max_batch_size", max(spec["batch_sizes"])),
+                         batch_type=options.get("batch_type", "examples"), cache_root=spec["ct2_root"])
+    if "inter_threads" in options:
+        import ctranslate2
+
+        backend.translator = ctranslate2.Translator(str(backend.path), device=spec["device"],
+                                                    inter_threads=options["inter_threads"],
+                                                    intra_threads=options["intra_threads"])
+    split = options.get("split", 1)
     n = spec["new_tokens"]
 
     def run(texts: list[str]) -> int:
+        # With `split`, CTranslate2 runs the batch as that many parts, one per inter_threads worker.
+        if split > 1:
+            backend.max_batch_size = max(1, -(-len(texts) // split))
         ids = backend.generate_ids(texts, beam=spec["beam"], max_new_tokens=n, min_new_tokens=n)
         return sum(len(row) for row in ids)
 
@@ -143,16 +164,30 @@ def child(spec: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------- parent process
+def pinned_env(threads: int, wait_policy: str) -> dict[str, str]:
+    """The thread and OpenMP settings every child runs with ("unset" leaves OMP_WAIT_POLICY to the runtime)."""
+    env = {var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    if wait_policy != "unset":
+        env["OMP_WAIT_POLICY"] = wait_policy
+    env["TOKENIZERS_PARALLELISM"] = "false"
+    return env
+
+
 def _run_child(spec: dict, threads: int, wait_policy: str) -> dict:
-    """Run `child(spec)` in a fresh interpreter limited to `threads` threads and return its report."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), OMP_WAIT_POLICY=wait_policy,
-               TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
+    """Run `child(spec)` in a fresh interpreter with the pinned settings; its report gains the load average
+    (1 minute) just before and just after it ran."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")}
+    env.update(pinned_env(threads, wait_policy), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
                PYTHONWARNINGS="ignore", TRANSFORMERS_VERBOSITY="error")
+    env.update(spec.get("ct2_options", {}).get("env", {}))
+    load_before = os.getloadavg()[0]
     proc = subprocess.run([sys.executable, "-m", "xling.runs.bench_translate", "--child", json.dumps(spec)],
                           cwd=ROOT, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{spec['label']} failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    report["load"] = [load_before, os.getloadavg()[0]]
+    return report
 
 
 def _devices(requested: str) -> list[str]:
@@ -171,20 +206,24 @@ def _devices(requested: str) -> list[str]:
 
 
 def summarise(reports: dict[str, list[dict]], batch_sizes: list[int]) -> dict:
-    """Medians per (config, batch size) and ratios to the first (HF) config of the same device."""
+    """Medians (with the spread: min and max) per (config, batch size), and each run's load before and after."""
     out: dict = {}
     for label, runs in reports.items():
         rows = {}
         for bs in batch_sizes:
             per = [r["timings"][str(bs)] for r in runs]
+            speeds = [p["tokens"] / p["seconds"] for p in per]
             rows[str(bs)] = {
-                "tokens_per_s": statistics.median(p["tokens"] / p["seconds"] for p in per),
+                "tokens_per_s": statistics.median(speeds),
+                "tokens_per_s_min": min(speeds),
+                "tokens_per_s_max": max(speeds),
                 "sentences_per_s": statistics.median(p["sentences"] / p["seconds"] for p in per),
                 "tokens": per[0]["tokens"],
                 "runs": len(per),
             }
         out[label] = {"batches": rows, "peak_rss_mib": max(r["peak_rss_mib"] for r in runs),
                       "load_s": statistics.median(r["load_s"] for r in runs),
+                      "load_before_after": [r.get("load") for r in runs],
                       "torch_imported": any(r["torch_imported"] for r in runs)}
     return out
 
@@ -199,13 +238,19 @@ def add_ratios(summary: dict, baseline: str) -> None:
 
 
 def print_table(summary: dict, device: str) -> None:
-    """The benchmark table on stdout."""
-    print(f"\n{device}: median over runs; x HF = ratio to transformers measured in this run")
-    print(f"{'backend':<14}{'batch':>6}{'tokens/s':>11}{'sent/s':>9}{'x HF tok/s':>12}{'peak RSS MiB':>14}{'x HF RSS':>10}")
+    """The benchmark table on stdout: medians, spread, ratios, and the load each run saw."""
+    print(f"\n{device}: tokens/s median (min-max) over runs; x HF = ratio of medians to transformers in this run")
+    print(f"{'backend':<16}{'batch':>6}{'tokens/s':>10}{'min-max':>16}{'sent/s':>9}{'x HF tok/s':>12}"
+          f"{'peak RSS MiB':>14}{'x HF RSS':>10}")
     for label, entry in summary.items():
         for bs, row in entry["batches"].items():
-            print(f"{label:<14}{bs:>6}{row['tokens_per_s']:>11.1f}{row['sentences_per_s']:>9.2f}"
+            spread = f"{row['tokens_per_s_min']:.0f}-{row['tokens_per_s_max']:.0f}"
+            print(f"{label:<16}{bs:>6}{row['tokens_per_s']:>10.1f}{spread:>16}{row['sentences_per_s']:>9.2f}"
                   f"{row['speedup']:>12.2f}{entry['peak_rss_mib']:>14.0f}{entry['rss_ratio']:>10.2f}")
+    print("load average (1 min) before -> after each run:")
+    for label, entry in summary.items():
+        loads = "  ".join(f"{a:.1f}->{b:.1f}" for a, b in filter(None, entry.get("load_before_after", [])))
+        print(f"  {label:<16}{loads}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -220,7 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     # Spinning OpenMP threads wait out whole time slices when other jobs share the cores: on a busy machine
     # transformers with 2 spinning threads ran many times slower than with 1. Passive waiting measures the code.
-    ap.add_argument("--omp-wait-policy", default="PASSIVE", choices=["PASSIVE", "ACTIVE"])
+    ap.add_argument("--omp-wait-policy", default="PASSIVE", choices=["PASSIVE", "ACTIVE", "unset"])
+    ap.add_argument("--variants", default="", help="CTranslate2 settings to measure beside ct2-int8, comma-"
+                    f"separated: {', '.join(CT2_VARIANTS)}")
+    ap.add_argument("--only", default="", help="measure only these configurations (comma-separated labels)")
     ap.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
     ap.add_argument("--workdir", type=Path, default=None, help="keep the model and conversions here for reuse")
     ap.add_argument("--quick", action="store_true", help="a smoke run: 1 run, few sentences, short outputs")
@@ -231,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.runs, args.sentences, args.new_tokens = 1, 8, 8
+    variants = [v for v in args.variants.split(",") if v]
+    unknown = [v for v in variants if v not in CT2_VARIANTS]
+    if unknown:
+        ap.error(f"unknown --variants {', '.join(unknown)}; choose from {', '.join(CT2_VARIANTS)}")
 
     from eval.results import write_result
     from translate.ct2_backend import converted_model
@@ -243,12 +295,22 @@ def main(argv: list[str] | None = None) -> int:
     started = time.time()
     # Other work on the machine skews timings; the load average is recorded so a reader can judge.
     load_start = os.getloadavg()
+    env_text = " ".join(f"{k}={v}" for k, v in pinned_env(args.threads, args.omp_wait_policy).items())
+    print(f"bench-translate: beam {args.beam}, {args.new_tokens} output tokens per sentence (min = max), "
+          f"{args.runs} run(s) per backend interleaved, sentences per batch size {per_bs}; random model with "
+          f"opus-mt-de-en's shapes; each run in its own process with {env_text} "
+          f"(CT2 intra_threads={args.threads}); load average 1/5/15 min at start "
+          f"{' / '.join(f'{x:.2f}' for x in load_start)}", flush=True)
     try:
         model = build_model(workdir / "opus-mt-de-en-shaped-random")
         ct2_root = workdir / "ct2"
         metrics: dict = {}
         for device in _devices(args.device):
             configs = CPU_CONFIGS if device == "cpu" else CUDA_CONFIGS
+            if device == "cpu":
+                configs = configs + [(v, "ct2", CT2_VARIANTS[v].get("precision", "int8")) for v in variants]
+            if args.only:
+                configs = [c for c in configs if c[0] in args.only.split(",")]
             for _, backend, precision in configs:
                 if backend == "ct2":
                     converted_model(model, precision, ct2_root)  # converted once, outside the timed children
@@ -258,7 +320,8 @@ def main(argv: list[str] | None = None) -> int:
                     spec = {"label": label, "backend": backend, "precision": precision, "device": device,
                             "model": str(model), "ct2_root": str(ct2_root), "threads": args.threads,
                             "beam": args.beam, "new_tokens": args.new_tokens, "batch_sizes": batch_sizes,
-                            "per_batch_size_sentences": per_bs, "sentences": sentences}
+                            "per_batch_size_sentences": per_bs, "sentences": sentences,
+                            "ct2_options": CT2_VARIANTS.get(label, {})}
                     reports[label].append(_run_child(spec, args.threads, args.omp_wait_policy))
                     print(f"run {run + 1}/{args.runs} {device} {label} done", file=sys.stderr)
             summary = summarise(reports, batch_sizes)
@@ -268,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         cpu = metrics["cpu"]
         big = str(max(batch_sizes))
         int8 = cpu.get("ct2-int8")
-        if int8 is not None:
+        if int8 is not None and "hf-fp32" in cpu:
             speedup, rss = int8["batches"][big]["speedup"], int8["rss_ratio"]
             met = {"speedup": speedup >= TARGET_SPEEDUP, "rss": rss <= TARGET_RSS_RATIO}
             metrics["targets"] = {"ct2_int8_speedup_at_max_batch": speedup, "ct2_int8_rss_ratio": rss,
@@ -277,13 +340,16 @@ def main(argv: list[str] | None = None) -> int:
                   f"({'met' if met['speedup'] else 'NOT met'}); peak RSS <= {TARGET_RSS_RATIO:g}x HF: {rss:.2f}x "
                   f"({'met' if met['rss'] else 'NOT met'})")
         settings = {"model": "random Marian with opus-mt-de-en shapes", "shapes": OPUS_MT_DE_EN,
-                    "threads": args.threads, "omp_wait_policy": args.omp_wait_policy, "runs": args.runs, "batch_sizes": batch_sizes,
+                    "threads": args.threads, "omp_wait_policy": args.omp_wait_policy,
+                    "child_env": pinned_env(args.threads, args.omp_wait_policy), "variants": variants,
+                    "runs": args.runs, "batch_sizes": batch_sizes,
                     "sentences_per_batch_size": per_bs, "new_tokens": args.new_tokens, "beam": args.beam,
                     "inputs": [p.name for p in SEED_FILES], "quick": args.quick,
                     "load_average_start_end": [load_start, os.getloadavg()],
                     "wall_s": round(time.time() - started, 1)}
         path = write_result("bench-translate", metrics, settings, results_dir=ROOT / "results")
-        print(f"\nrecord: {path.relative_to(ROOT)} ({time.time() - started:.0f} s)")
+        print(f"\nload average 1/5/15 min at end {' / '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+              f"record: {path.relative_to(ROOT)} ({time.time() - started:.0f} s)")
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
