@@ -22,7 +22,8 @@ from enum import IntEnum
 import numpy as np
 
 from align.numerics import prefix_sums
-from align.scorers import HybridScorer, LexicalScorer, PairScorer, Scorer, _check_translations, _logit, make_scorer
+from align.scorers import (FULL_CELLS, EmbeddingScorer, HybridScorer, LexicalScorer, PairScorer, Scorer,
+                            _check_translations, _logit, make_scorer)
 from align.signature import Signature
 from translate.errors import InputError
 
@@ -32,6 +33,11 @@ _MAX_GAP_CELLS = 2048 * 2048
 # skip="auto": how many random sentence pairs price a skip, drawn with a fixed seed so a run can be repeated.
 _SKIP_SAMPLES = 4000
 _SKIP_SEED = 0
+# Coarse-to-fine anchor search for documents over FULL_CELLS cells (as Vecalign's is): blocks of this many
+# sentences, embedded as their weighted mean, are anchored first (recursively), and single sentences are then
+# searched only within this many blocks of the blocks' chain, so the search costs a constant per sentence.
+_COARSE_BLOCK = 8
+_COARSE_WINDOW = 4
 
 # Bertalign's set (a + b <= 5) plus 1-5 and 5-1: a long German sentence is sometimes split into five French
 # ones (a few gold beads of the Text+Berg dev article); adding them lifted strict F1 there in every setting,
@@ -125,8 +131,9 @@ class ParallelAligner:
 
     # --- pass 1 -----------------------------------------------------------------------------------
 
-    def _band(self, anchors: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    def _band(self, anchors: np.ndarray, n: int, m: int, window: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Per source boundary i (0..n), the inclusive range of target boundaries the DP may visit."""
+        window = self.window if window is None else window
         # Anchor pair (i, j) fixes the boundaries (i, j) and (i+1, j+1); rows between two anchors may reach
         # anywhere between them (plus the window), so a gap of unaligned text never falls outside the band.
         pts_i = np.concatenate([[0], anchors[:, 0], anchors[:, 0] + 1, [n]]).astype(np.int64)
@@ -137,8 +144,8 @@ class ParallelAligner:
         rows = np.arange(n + 1)
         first = np.maximum(np.searchsorted(pts_i, rows, side="left") - 1, 0)
         last = np.minimum(np.searchsorted(pts_i, rows, side="right"), len(pts_i) - 1)
-        lo = pts_j[first] - self.window
-        hi = pts_j[last] + self.window
+        lo = pts_j[first] - window
+        hi = pts_j[last] + window
         lo, hi = np.clip(lo, 0, m), np.clip(hi, 0, m)
         lo[0], hi[-1] = 0, m
         lo = np.maximum.accumulate(lo)
@@ -161,23 +168,42 @@ class ParallelAligner:
             finder = scorer
         if isinstance(finder, LexicalScorer):
             width = max(30, int(0.1 * max(n, m)))
-            diag = (np.arange(n) + 0.5) * m / n
-            i_list, j_list = [], []
-            for i in range(n):
-                js = np.arange(max(0, int(diag[i]) - width), min(m, int(diag[i]) + width + 1))
-                i_list.append(np.full(len(js), i))
-                j_list.append(js)
-            cand = (np.concatenate(i_list), np.concatenate(j_list))
+            diag = ((np.arange(n) + 0.5) * m / n).astype(np.int64)
+            cand = _range_cells(np.maximum(diag - width, 0), np.minimum(diag + width + 1, m))
             ps = finder.prepare(src, tgt, src_translations, candidates=cand)
             scores = ps.pairs(*cand)
-            i_all, j_all = cand
-        else:
-            ps = finder.prepare(src, tgt, src_translations if finder.needs_translations else None)
-            i_all, j_all, scores = _topk_pairs(ps, self.anchor_k)
+            keep = scores > 0.5
+            # The lexical search is already local (a diagonal band), and chrF over whole gaps would cost N x M.
+            return _best_chain(cand[0][keep], cand[1][keep], scores[keep])
+        if isinstance(finder, EmbeddingScorer) and n * m > FULL_CELLS:
+            (src_vec, w_src), (tgt_vec, w_tgt) = finder.vectors(src), finder.vectors(tgt)
+            return self._vector_anchors(finder, src_vec, tgt_vec, w_src, w_tgt)
+        ps = finder.prepare(src, tgt, src_translations if finder.needs_translations else None)
+        i_all, j_all, scores = _topk_pairs(ps, self.anchor_k)
         keep = scores > 0.5
-        chain = _best_chain(i_all[keep], j_all[keep], scores[keep])
-        # The lexical search is already local (a diagonal band), and chrF over whole gaps would cost N x M.
-        return chain if isinstance(finder, LexicalScorer) else self._fill_gaps(ps, chain, n, m)
+        return self._fill_gaps(ps, _best_chain(i_all[keep], j_all[keep], scores[keep]), n, m)
+
+    def _vector_anchors(self, finder: EmbeddingScorer, src_vec: np.ndarray, tgt_vec: np.ndarray,
+                        w_src: np.ndarray, w_tgt: np.ndarray) -> np.ndarray:
+        """Anchors of long documents, coarse to fine: block anchors (recursively) bound each sentence's search."""
+        n, m = len(src_vec), len(tgt_vec)
+        if n * m <= FULL_CELLS:
+            ps = finder.prepare_vectors(src_vec, tgt_vec, w_src, w_tgt)
+            i_all, j_all, scores = _topk_pairs(ps, self.anchor_k)
+        else:
+            size = _COARSE_BLOCK
+            (bs, bw_s), (bt, bw_t) = _block_means(src_vec, w_src, size), _block_means(tgt_vec, w_tgt, size)
+            coarse = self._vector_anchors(finder, bs, bt, bw_s, bw_t)
+            lo, hi = self._band(coarse, len(bs), len(bt), _COARSE_WINDOW)
+            # Sentence rows of block row r may reach the target blocks its band spans, one block either side.
+            rows = np.arange(n) // size
+            starts = np.maximum(lo[rows] - 1, 0) * size
+            stops = np.minimum((hi[rows + 1] + 1) * size, m)
+            i_all, j_all = _range_cells(starts, np.maximum(stops, starts))
+            ps = finder.prepare_vectors(src_vec, tgt_vec, w_src, w_tgt, candidates=(i_all, j_all))
+            i_all, j_all, scores = _topk_cells(i_all, j_all, ps.cell_scores(i_all, j_all), self.anchor_k)
+        keep = scores > 0.5
+        return self._fill_gaps(ps, _best_chain(i_all[keep], j_all[keep], scores[keep]), n, m)
 
     def _fill_gaps(self, ps: PairScorer, chain: np.ndarray, n: int, m: int) -> np.ndarray:
         """More anchors inside wide gaps of the chain, searched with neighbourhoods local to each gap.
@@ -375,13 +401,35 @@ def _gather(row: np.ndarray, row_lo: int, js: np.ndarray) -> np.ndarray:
 
 
 def _band_cells(lo: np.ndarray, hi: np.ndarray, n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-    """The single sentence pairs (i, j) inside the band, for the lexical neighbourhoods."""
-    i_list, j_list = [], []
-    for i in range(n):
-        js = np.arange(max(lo[i] - 1, 0), min(hi[i + 1] + 1, m))
-        i_list.append(np.full(len(js), i))
-        j_list.append(js)
-    return np.concatenate(i_list).astype(np.int64), np.concatenate(j_list).astype(np.int64)
+    """The single sentence pairs (i, j) inside the band, for the neighbourhoods of long documents."""
+    starts = np.maximum(lo[:n] - 1, 0)
+    return _range_cells(starts, np.maximum(np.minimum(hi[1:n + 1] + 1, m), starts))
+
+
+def _range_cells(starts: np.ndarray, stops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The cells (i, j) with starts[i] <= j < stops[i], sorted by row, without a loop over rows."""
+    starts, stops = np.asarray(starts, dtype=np.int64), np.asarray(stops, dtype=np.int64)
+    sizes = stops - starts
+    i = np.repeat(np.arange(len(starts), dtype=np.int64), sizes)
+    first = np.repeat(prefix_sums(sizes, np.int64)[:-1], sizes)
+    return i, np.arange(len(i), dtype=np.int64) - first + np.repeat(starts, sizes)
+
+
+def _block_means(vec: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors of consecutive blocks of `size` sentences (weighted means) and the blocks' total weights."""
+    cuts = np.arange(0, len(vec), size)
+    sums = np.add.reduceat(vec * weights[:, None], cuts, axis=0)
+    norms = np.linalg.norm(sums, axis=1, keepdims=True)
+    return (sums / np.where(norms == 0, 1.0, norms)).astype(vec.dtype), np.add.reduceat(weights, cuts)
+
+
+def _topk_cells(i: np.ndarray, j: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The k best-scoring cells of every row among the given cells."""
+    order = np.lexsort((-scores, i))
+    i, j, scores = i[order], j[order], scores[order]
+    rank = np.arange(len(i)) - np.searchsorted(i, i, side="left")
+    keep = rank < k
+    return i[keep], j[keep], scores[keep]
 
 
 def _topk_pairs(ps: PairScorer, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

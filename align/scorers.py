@@ -28,6 +28,9 @@ from translate.errors import InputError
 SIMILARITIES = ("hybrid", "embedding", "lexical")
 K_NEIGHBOURS = 4
 _CHUNK = 2048
+# Above this many source x target cells, embedding neighbourhoods come from the candidate cells the aligner passes
+# (its band), so no pass touches the whole matrix and time stays linear in length; at or below it they are exact.
+FULL_CELLS = 2048 * 2048
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -126,6 +129,22 @@ def _check_translations(src: Sequence[str], src_translations: Sequence[str] | No
                          f"{len(src)} sentences; they must match line for line.")
 
 
+def _topk_means(keys: np.ndarray, vals: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Mean of the k largest values per key in 0..n-1; keys without values get the overall mean."""
+    out = np.full(n, float(vals.mean()) if len(vals) else 0.0)
+    if not len(vals):
+        return out
+    order = np.lexsort((-vals, keys))
+    keys_sorted, vals_sorted = keys[order], vals[order]
+    starts = np.searchsorted(keys_sorted, np.arange(n), side="left")
+    ends = np.searchsorted(keys_sorted, np.arange(n), side="right")
+    csum = prefix_sums(vals_sorted)
+    take = np.minimum(ends - starts, k)
+    has = take > 0
+    out[has] = (csum[starts[has] + take[has]] - csum[starts[has]]) / take[has]
+    return out
+
+
 def _knn_means(sim_rows: np.ndarray, k: int) -> np.ndarray:
     """Mean of the k largest values of each row (fewer if the row is shorter)."""
     kk = min(k, sim_rows.shape[1])
@@ -163,35 +182,50 @@ class EmbeddingScorer(Scorer):
                          short={"model": "m", "center": "c", "scale": "t", "weights": "w"})
 
     def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
-        """Embed both sides (cached) and the neighbourhood normalisers."""
+        """Embed both sides (cached) and the neighbourhood normalisers (over `candidates` for long documents)."""
         _check_translations(src, src_translations)
-        return _EmbeddingPairs(self, list(src), list(tgt))
+        (src_vec, w_src), (tgt_vec, w_tgt) = self.vectors(src), self.vectors(tgt)
+        return self.prepare_vectors(src_vec, tgt_vec, w_src, w_tgt, candidates, (list(src), list(tgt)))
+
+    def vectors(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Unit sentence vectors (cached) and the weights spans give them (characters, or equal)."""
+        weight = (lambda t: max(len(t), 1)) if self.weighting == "chars" else (lambda t: 1.0)
+        return self.embedder.embed(list(texts)), np.array([weight(t) for t in texts], dtype=np.float64)
+
+    def prepare_vectors(self, src_vec: np.ndarray, tgt_vec: np.ndarray, w_src: np.ndarray, w_tgt: np.ndarray,
+                        candidates: tuple[np.ndarray, np.ndarray] | None = None,
+                        texts: tuple[list[str], list[str]] | None = None) -> _EmbeddingPairs:
+        """A pair scorer over given vectors and weights (the aligner's coarse pass scores blocks this way)."""
+        return _EmbeddingPairs(self, src_vec, tgt_vec, w_src, w_tgt, candidates, texts)
 
 
 class _EmbeddingPairs(PairScorer):
-    def __init__(self, cfg: EmbeddingScorer, src: list[str], tgt: list[str]) -> None:
+    def __init__(self, cfg: EmbeddingScorer, src_vec: np.ndarray, tgt_vec: np.ndarray, w_src: np.ndarray,
+                 w_tgt: np.ndarray, candidates=None, texts: tuple[list[str], list[str]] | None = None) -> None:
         self.cfg = cfg
-        self.n_src, self.n_tgt = len(src), len(tgt)
-        self.src_vec = cfg.embedder.embed(src)
-        self.tgt_vec = cfg.embedder.embed(tgt)
-        self.src_knn, self.tgt_knn = self._neighbourhoods()
-        weight = (lambda t: max(len(t), 1)) if cfg.weighting == "chars" else (lambda t: 1.0)
-        w_src = np.array([weight(t) for t in src], dtype=np.float64)
-        w_tgt = np.array([weight(t) for t in tgt], dtype=np.float64)
+        self.n_src, self.n_tgt = len(src_vec), len(tgt_vec)
+        self.src_vec, self.tgt_vec = src_vec, tgt_vec
+        self.cells = 0  # cosines computed so far (sentences or spans): the work that must stay linear in length
+        self.src_knn, self.tgt_knn = self._neighbourhoods(candidates)
         self._src_prefix = prefix_sums(self.src_vec * w_src[:, None]) if self.n_src else None
         self._tgt_prefix = prefix_sums(self.tgt_vec * w_tgt[:, None]) if self.n_tgt else None
         # A span's neighbourhood is weighted like its vector, so a short junk line cannot lower it.
         self._src_knn_span = _WeightedSpanMean(self.src_knn, w_src)
         self._tgt_knn_span = _WeightedSpanMean(self.tgt_knn, w_tgt)
-        self._concat: dict[tuple[str, int, int], np.ndarray] = {}
-        self._src_texts, self._tgt_texts = src, tgt
+        self._src_texts, self._tgt_texts = texts or ([], [])
 
-    def _neighbourhoods(self) -> tuple[np.ndarray, np.ndarray]:
-        """k-NN mean cosine of each source row and target column, in chunks (memory linear in length)."""
+    def _neighbourhoods(self, candidates) -> tuple[np.ndarray, np.ndarray]:
+        """k-NN mean cosine of each source row and target column: exact, in chunks (memory linear in length), or
+        for documents over FULL_CELLS among the candidate cells only (time linear in length)."""
         k = self.cfg.k
         src_knn = np.zeros(self.n_src)
         if not self.n_src or not self.n_tgt:
             return src_knn, np.zeros(self.n_tgt)
+        if candidates is not None and self.n_src * self.n_tgt > FULL_CELLS:
+            i, j = (np.asarray(a, dtype=np.int64) for a in candidates)
+            cos = self.cell_cosines(i, j)
+            return _topk_means(i, cos, self.n_src, k), _topk_means(j, cos, self.n_tgt, k)
+        self.cells += self.n_src * self.n_tgt
         kk = min(k, self.n_src)
         top_cols = np.full((kk, self.n_tgt), -np.inf, dtype=np.float32)
         for start in range(0, self.n_src, _CHUNK):
@@ -200,6 +234,35 @@ class _EmbeddingPairs(PairScorer):
             both = np.concatenate([top_cols, sims], axis=0)
             top_cols = np.partition(both, both.shape[0] - kk, axis=0)[-kk:]
         return src_knn, top_cols.mean(axis=0).astype(np.float64)
+
+    def cell_cosines(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Cosines of single sentence pairs (i[k], j[k]) sorted by row, as a band of them comes.
+
+        Rows are taken 32 at a time: one small matrix product over the columns they span, which is several
+        times faster than gathering a pair of vectors per cell; scattered cells fall back to that gather.
+        """
+        self.cells += len(i)
+        out = np.empty(len(i))
+        bounds = np.searchsorted(i, np.arange(0, self.n_src + 32, 32)) if np.all(i[1:] >= i[:-1]) else None
+        for c in range(len(bounds) - 1 if bounds is not None else 0):
+            a, b = bounds[c], bounds[c + 1]
+            if a == b:
+                continue
+            r0, c0, c1 = i[a], j[a:b].min(), j[a:b].max() + 1
+            if (i[b - 1] + 1 - r0) * (c1 - c0) <= 16 * (b - a):
+                block = self.src_vec[r0:i[b - 1] + 1] @ self.tgt_vec[c0:c1].T
+                out[a:b] = block[i[a:b] - r0, j[a:b] - c0]
+            else:
+                out[a:b] = np.einsum("ij,ij->i", self.src_vec[i[a:b]], self.tgt_vec[j[a:b]])
+        if bounds is None:
+            for c in range(0, len(i), 65536):
+                out[c:c + 65536] = np.einsum("ij,ij->i", self.src_vec[i[c:c + 65536]], self.tgt_vec[j[c:c + 65536]])
+        return out
+
+    def cell_scores(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Calibrated scores of single sentence pairs, straight from sentence vectors (no span arithmetic)."""
+        norm = (self.src_knn[i] + self.tgt_knn[j]) / 2
+        return _calibrated(self.cell_cosines(i, j) / np.maximum(norm, 1e-6), self.cfg)
 
     def _span_vectors(self, side: str, start: np.ndarray, length: np.ndarray) -> np.ndarray:
         """Unit vectors of spans, by weighted mean or by embedding the concatenated text."""
@@ -223,6 +286,7 @@ class _EmbeddingPairs(PairScorer):
         s0, sl, t0, tl = (np.asarray(a, dtype=np.int64) for a in (s0, sl, t0, tl))
         if self.n_src == 0 or self.n_tgt == 0 or len(s0) == 0:
             return np.zeros(len(s0))
+        self.cells += len(s0)
         a = self._span_vectors("src", s0, sl)
         b = self._span_vectors("tgt", t0, tl)
         return np.einsum("ij,ij->i", a, b).astype(np.float64)
@@ -242,12 +306,14 @@ class _EmbeddingPairs(PairScorer):
 
     def rows(self, start: int, stop: int) -> np.ndarray:
         """Single-pair scores of a block of source rows by one matrix product (the anchor search's hot path)."""
+        self.cells += (stop - start) * self.n_tgt
         cos = (self.src_vec[start:stop] @ self.tgt_vec.T).astype(np.float64)
         norm = (self.src_knn[start:stop, None] + self.tgt_knn[None, :]) / 2
         return _calibrated(cos / np.maximum(norm, 1e-6), self.cfg)
 
     def local_scores(self, i0: int, i1: int, j0: int, j1: int) -> np.ndarray:
         """Scores of a block with k-NN neighbourhoods computed inside it."""
+        self.cells += (i1 - i0) * (j1 - j0)
         cos = (self.src_vec[i0:i1] @ self.tgt_vec[j0:j1].T).astype(np.float64)
         norm = (_knn_means(cos, self.cfg.k)[:, None] + _knn_means(cos.T, self.cfg.k)[None, :]) / 2
         return _calibrated(cos / np.maximum(norm, 1e-6), self.cfg)
@@ -307,22 +373,7 @@ class _LexicalPairs(PairScorer):
         # In chunks, so span profiles the scan has moved past are dropped (candidates come sorted by row).
         vals = np.concatenate([self.chrf(i[c:c + _CHUNK], one[c:c + _CHUNK], j[c:c + _CHUNK], one[c:c + _CHUNK])
                                for c in range(0, len(i), _CHUNK)] or [np.zeros(0)])
-        return self._topk_mean(i, vals, self.n_src), self._topk_mean(j, vals, self.n_tgt)
-
-    def _topk_mean(self, keys: np.ndarray, vals: np.ndarray, n: int) -> np.ndarray:
-        """Mean of the k largest values per key; keys without values get the overall mean."""
-        out = np.full(n, float(vals.mean()) if len(vals) else 0.0)
-        if not len(vals):
-            return out
-        order = np.lexsort((-vals, keys))
-        keys_sorted, vals_sorted = keys[order], vals[order]
-        starts = np.searchsorted(keys_sorted, np.arange(n), side="left")
-        ends = np.searchsorted(keys_sorted, np.arange(n), side="right")
-        csum = prefix_sums(vals_sorted)
-        take = np.minimum(ends - starts, self.cfg.k)
-        has = take > 0
-        out[has] = (csum[starts[has] + take[has]] - csum[starts[has]]) / take[has]
-        return out
+        return _topk_means(i, vals, self.n_src, self.cfg.k), _topk_means(j, vals, self.n_tgt, self.cfg.k)
 
     def chrf(self, s0, sl, t0, tl) -> np.ndarray:
         """Raw chrF in [0, 1] of translated source spans against target spans."""
@@ -373,7 +424,7 @@ class HybridScorer(Scorer):
     def prepare(self, src, tgt, src_translations=None, candidates=None) -> PairScorer:
         """Prepare both parts."""
         lex = self.lexical.prepare(src, tgt, src_translations, candidates)
-        return _HybridPairs(self.embedding.prepare(src, tgt), lex, self.weight)
+        return _HybridPairs(self.embedding.prepare(src, tgt, candidates=candidates), lex, self.weight)
 
 
 class _HybridPairs(PairScorer):
