@@ -258,8 +258,9 @@ def _runs(tokens: list[_Token], source_cased: bool) -> list[list[int]]:
 
 
 def _informative(key: str, translated: bool) -> bool:
-    # A one-consonant skeleton ("Xi" is "J") matches far too much; a translation compares whole words.
-    return len(key) >= (3 if translated else 2)
+    # A one-consonant skeleton ("Xi" is "X") matches far too much; a translation compares whole words, where
+    # two letters ("Xi", "UN") are a name.
+    return len(key) >= 2
 
 
 def _number_key(text: str) -> str:

@@ -68,3 +68,4 @@ def test_function_words_and_one_letter_names_are_no_evidence():
     ev = find_evidence("Xi and the others", "Xi and the team", translated=False)
     assert not ev and ev.to_dict()["names"] == []
     assert not find_evidence("the and of", "the and of", translated=True)
+    assert find_evidence("Xi spoke at the UN.", "The UN heard Xi.", translated=True).names == ("UN", "Xi")
