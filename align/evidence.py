@@ -46,7 +46,7 @@ zu zur zum als auch er sie es wir ihr ihre sein seine seiner dass wie wo was wer
 _STOP_FA = frozenset("و در از به با که این آن را برای تا بر هم نیز شد کرد است بود یک دو می ها های".split())
 _STOP = _STOP_EN | _STOP_DE | _STOP_FA
 
-# Consonant classes of the skeleton. Latin digraphs first; vowels, h and y carry nothing.
+# Sound classes of `sounds`: Latin digraphs are read first; h (and Persian ه, ح, ع) carries nothing.
 # "ch" (C), "sh" with pinyin "x" (X) and "j" (J) stay apart, as چ, ش and ج do: "چین" is China, "جین" (Jin) is not.
 _LATIN_DIGRAPHS = (("sch", "X"), ("sh", "X"), ("ch", "C"), ("zh", "J"), ("kh", "K"), ("gh", "K"), ("ph", "F"),
                    ("th", "T"), ("ck", "K"), ("qu", "K"))
