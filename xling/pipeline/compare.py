@@ -15,6 +15,7 @@ import numpy as np
 from translate.document import Document
 from translate.errors import InputError
 from translate.pool import TranslatorPool
+from translate.progress import progress_bar, ticking
 from xling.pipeline.english import English, english_for
 from align.numerics import check_number
 from xling.pipeline.inputs import Sources, load_inputs
@@ -120,7 +121,7 @@ def compare(
         say(line)
     matchers = Matchers(similarity, embedder, threshold, reranker)
     results: list[SourceResult] = []
-    with TranslatorPool("en", model) as pool, _progress(docs, progress) as bar:
+    with TranslatorPool("en", model) as pool, _progress(docs, progress) as bar, ticking(bar):
         for doc in docs:
             bar.set_postfix_str(doc.doc_id)
             results.append(match_source(doc, english_for(doc, pool, translations_dir, use_mt), ref_doc, matchers))
@@ -197,6 +198,4 @@ def _record(doc: Document, src: SourceResult, reference_id: str, m) -> MatchReco
 
 def _progress(items: list, enabled: bool):
     """A tqdm bar on stderr over the sources (disabled: a bar that draws nothing)."""
-    from tqdm import tqdm
-
-    return tqdm(total=len(items), desc="compare", unit="doc", file=sys.stderr, leave=False, disable=not enabled)
+    return progress_bar(len(items), "compare", unit="doc", enabled=enabled, leave=False)
