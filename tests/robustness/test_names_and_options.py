@@ -356,7 +356,7 @@ SYNONYMS = [
     {"--top", "--top-k", "--limit"},
 ]
 # The commands that report progress on stderr, each of which takes -q/--quiet.
-PROGRESS_COMMANDS = {"translate", "compare", "find", "align", "prepare"}
+PROGRESS_COMMANDS = {"translate", "compare", "find", "align", "prepare", "eval claims"}
 
 
 def test_a_short_flag_means_one_option_in_every_command():

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from xling.commands.params import SCORE, Group
+from xling.commands.params import SCORE, Group, quiet_option
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
@@ -110,7 +110,9 @@ def align_cmd(pred, gold, as_json) -> None:
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write a PNG: score distributions of gold and other pairs, and P/R against the threshold.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def claims_cmd(matches, gold, reference, sources, candidates, translations_dir, threshold, plot_path, as_json) -> None:
+@quiet_option
+def claims_cmd(matches, gold, reference, sources, candidates, translations_dir, threshold, plot_path, as_json,
+               quiet) -> None:
     """Precision, recall and F1 of the claim matches in MATCHES (matches.jsonl of `xling compare`) against GOLD.
 
     \b
