@@ -84,11 +84,13 @@ def summary_text(runs: Sequence[DemoRun]) -> str:
     for number, run in enumerate(runs, 1):
         result = run.result
         ref_total = len(result.reference.sentences)
-        stated = ref_total - len(result.unsupported_reference_indices())
+        unsupported = set(result.unsupported_reference_indices())
+        maybe = {m.reference_index for m in result.possible_matches} & unsupported
         lines += [f"{number}. {run.report}", f"   {run.label}"]
         lines += [f"   {r['source']} ({'+'.join(r['languages']) or r['lang']}): {r['matched']} of {r['sentences']} "
-                  f"sentences matched" for r in result.summary_rows()]
-        lines += [f"   reference sentences stated by a source: {stated} of {ref_total}", ""]
+                  f"sentences matched (possible matches: {r['possible']})" for r in result.summary_rows()]
+        lines += [f"   reference sentences stated by a source: {ref_total - len(unsupported)} of {ref_total} "
+                  f"(possibly stated: {len(maybe)} more)", ""]
     missing = runs[0].result.translations_missing()
     if missing:
         pulls = sorted({f"{lang}-en" for s in missing for lang in s.document.languages() if lang != "en"})
