@@ -9,13 +9,13 @@ A bead's value is the log-odds of its calibrated similarity (`value="logit"`; "p
 as Bertalign uses cosines) times a length-ratio factor, minus `merge` per sentence beyond 1-1; a skipped
 sentence costs `skip` (a constant, or with "auto" a percentile of the values of random pairs, Vecalign's
 DeletionKnob). Log-odds do not saturate, so a 1-2 bead can beat a near-certain 1-1 plus a skip.
-Pass 2 runs as Vecalign's does: bead values (`_row_values`), the DP over them (`_forward`), the backtrace.
+Pass 2 runs as Vecalign's does: bead values (`_chunk_values`), the DP over them (`_forward`), the backtrace.
 Defaults were tuned on the Text+Berg development article (xling/runs/bench_align.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -33,6 +33,8 @@ _MAX_GAP_CELLS = 2048 * 2048
 # skip="auto": how many random sentence pairs price a skip, drawn with a fixed seed so a run can be repeated.
 _SKIP_SAMPLES = 4000
 _SKIP_SEED = 0
+# Rows of bead values computed per scorer call (the DP still runs row by row).
+_ROW_CHUNK = 64
 # Coarse-to-fine anchor search for documents over FULL_CELLS cells (as Vecalign's is): blocks of this many
 # sentences, embedded as their weighted mean, are anchored first (recursively), and single sentences are then
 # searched only within this many blocks of the blocks' chain, so the search costs a constant per sentence.
@@ -240,9 +242,9 @@ class ParallelAligner:
         """Bead values over the band, then the DP, then the backtrace from (n, m) (Vecalign's order)."""
         lengths = _LengthModel.fit(src, tgt, anchors, self.length_weight)
         skip = self._skip_value(ps, lengths)
-        # A generator: each row's values are computed when the DP reaches it, so memory stays that of the band.
-        values = (self._row_values(ps, i, lo, hi, lengths) for i in range(len(src) + 1))
-        penalties = [self.merge * (a + b - 2) for a, b in self.beads]
+        # A generator: values are computed a chunk of rows ahead of the DP, so memory stays that of the band.
+        values = self._chunk_values(ps, lo, hi, lengths, len(src))
+        penalties = np.array([self.merge * (a + b - 2) for a, b in self.beads])
         back, scores = _forward(values, penalties, lo, hi, self._skip_costs(src, skip), self._skip_costs(tgt, skip))
         return _backtrace(back, scores, lo, list(self.beads), len(src), len(tgt))
 
@@ -250,29 +252,35 @@ class ParallelAligner:
         """What a bead's calibrated score is worth before its length factor: log-odds, or the score itself."""
         return score if self.value == "prob" else _logit(score)
 
-    def _row_values(self, ps: PairScorer, i: int, lo: np.ndarray, hi: np.ndarray,
-                    lengths: _LengthModel) -> list[_Beads]:
-        """Every bead ending in row i whose start lies in the band, all types scored in one batched call."""
-        js = np.arange(lo[i], hi[i] + 1)
-        wanted = []
-        for kind, (a, b) in enumerate(self.beads):
-            if i < a:
-                continue
-            ends = js[js >= b]
-            starts = ends - b
-            ends = ends[(starts >= lo[i - a]) & (starts <= hi[i - a])]
-            if len(ends):
-                wanted.append((kind, a, b, ends))
-        if not wanted:
-            return []
-        # One call for the whole row: the lexical part runs one batched kernel.
-        sizes = [len(w[3]) for w in wanted]
-        scores = ps.beads(np.concatenate([np.full(k, i - a) for (_, a, _, _), k in zip(wanted, sizes)]),
-                          np.concatenate([np.full(k, a) for (_, a, _, _), k in zip(wanted, sizes)]),
-                          np.concatenate([ends - b for _, _, b, ends in wanted]),
-                          np.concatenate([np.full(k, b) for (_, _, b, _), k in zip(wanted, sizes)]))
-        return [_Beads(kind, a, b, ends, score, self._gain(score) * lengths.factor(i, a, ends, b))
-                for (kind, a, b, ends), score in zip(wanted, np.split(scores, np.cumsum(sizes)[:-1]))]
+    def _chunk_values(self, ps: PairScorer, lo: np.ndarray, hi: np.ndarray, lengths: _LengthModel,
+                      n: int) -> Iterator[_Beads]:
+        """Per row 0..n, every bead ending in it whose start lies in the band, scored _ROW_CHUNK rows per call.
+
+        A bead a-b ending at (i, j) starts at (i - a, j - b); both ends in the band make one contiguous range of
+        j per row, so a chunk's beads are built without a loop over rows, and one scorer call per chunk keeps
+        numpy's per-call cost (and the lexical kernel's) off the per-row path.
+        """
+        types = np.array(self.beads, dtype=np.int64).reshape(-1, 2)
+        for c0 in range(0, n + 1, _ROW_CHUNK):
+            rows = np.arange(c0, min(c0 + _ROW_CHUNK, n + 1))
+            parts = []
+            for kind, (a, b) in enumerate(types.tolist()):
+                r = rows[rows >= a]
+                first = np.maximum(np.maximum(lo[r], lo[r - a] + b), b)
+                stop = np.minimum(hi[r], hi[r - a] + b) + 1
+                idx, ends = _range_cells(first, np.maximum(stop, first))
+                parts.append((np.full(len(idx), kind), r[idx], ends))
+            kind = np.concatenate([p[0] for p in parts])
+            row = np.concatenate([p[1] for p in parts])
+            order = np.argsort(row, kind="stable")  # by row, types in their configured order within a row
+            kind, row, ends = kind[order], row[order], np.concatenate([p[2] for p in parts])[order]
+            a, b = types[kind, 0], types[kind, 1]
+            scores = ps.beads(row - a, a, ends - b, b) if len(row) else np.zeros(0)
+            values = self._gain(scores) * lengths.factor(row, a, ends, b)
+            bounds = np.searchsorted(row, np.append(rows, rows[-1] + 1))
+            for k, i in enumerate(rows.tolist()):
+                sl = slice(bounds[k], bounds[k + 1])
+                yield _Beads(kind[sl], a[sl], b[sl], ends[sl], scores[sl], values[sl])
 
     def _skip_value(self, ps: PairScorer, lengths: _LengthModel) -> float:
         """What leaving a sentence unaligned costs: `skip`, or with skip="auto" a percentile of sampled 1-1 values.
@@ -305,11 +313,11 @@ class Move(IntEnum):
 
 @dataclass(frozen=True)
 class _Beads:
-    """The beads of one type that end in one DP row: end columns, calibrated scores and values."""
+    """The beads that end in one DP row, in the order of their types: type, sides, end columns, scores, values."""
 
-    kind: int  # index into the aligner's bead types
-    a: int  # source sentences
-    b: int  # target sentences
+    kind: np.ndarray  # index into the aligner's bead types
+    a: np.ndarray  # source sentences
+    b: np.ndarray  # target sentences
     ends: np.ndarray  # target boundary where each bead ends
     scores: np.ndarray
     values: np.ndarray  # gain times length factor, before the merge penalty
@@ -342,41 +350,50 @@ class _LengthModel:
         return np.log2(1 + np.minimum(ls, lt) / np.maximum(ls, lt)) ** self.weight
 
 
-def _forward(rows: Iterable[list[_Beads]], penalties: Sequence[float], lo: np.ndarray, hi: np.ndarray,
+def _forward(rows: Iterable[_Beads], penalties: np.ndarray, lo: np.ndarray, hi: np.ndarray,
              src_skip: np.ndarray, tgt_skip: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Best path values over the band, row by row; per cell the move that reached it and its bead's score."""
     tgt_skip_cum = prefix_sums(tgt_skip)
+    n_types = len(penalties)
     best: list[np.ndarray] = []
     back: list[np.ndarray] = []
     bead_score: list[np.ndarray] = []
     for i, beads in enumerate(rows):
-        js = np.arange(lo[i], hi[i] + 1)
-        row = np.full(len(js), -np.inf)
-        move = np.full(len(js), Move.UNREACHED, dtype=np.int8)
-        score = np.zeros(len(js))
+        width = hi[i] - lo[i] + 1
+        # Candidates per cell: a 1-0 skip from the row above, then each bead type; the first maximum wins, as
+        # the skip and then the types in their configured order win ties.
+        cand = np.full((n_types + 1, width), -np.inf)
+        cand_score = np.zeros((n_types + 1, width))
         if i == 0:
-            row[js == 0] = 0.0
+            cand[0, 0] = 0.0  # the path starts at (0, 0); the band's first row starts there
         else:
-            _relax(row, move, score, np.arange(len(js)), _gather(best[i - 1], lo[i - 1], js) + src_skip[i - 1],
-                   Move.SKIP_SRC, np.zeros(len(js)))
-        # Types in their configured order, so ties resolve to the earlier type.
-        for bd in beads:
-            prev = _gather(best[i - bd.a], lo[i - bd.a], bd.ends - bd.b)
-            _relax(row, move, score, bd.ends - lo[i], prev + bd.values - penalties[bd.kind], bd.kind, bd.scores)
+            cand[0] = _gather(best[i - 1], lo[i - 1], np.arange(lo[i], hi[i] + 1)) + src_skip[i - 1]
+        if len(beads.kind):
+            # The rows a bead may start in, laid end to end, so one gather serves every type.
+            back_rows = range(i - int(beads.a.max()), i)
+            flat = np.concatenate([best[r] for r in back_rows] + [np.array([-np.inf])])
+            offset = np.zeros(i + 1, dtype=np.int64)
+            offset[back_rows.start:i] = prefix_sums([len(best[r]) for r in back_rows], np.int64)[:-1]
+            start_row, start_col = i - beads.a, beads.ends - beads.b
+            pos = start_col - lo[start_row]
+            ok = (pos >= 0) & (pos < hi[start_row] - lo[start_row] + 1)
+            prev = flat[np.where(ok, offset[start_row] + pos, len(flat) - 1)]
+            cand[beads.kind + 1, beads.ends - lo[i]] = prev + beads.values - penalties[beads.kind]
+            cand_score[beads.kind + 1, beads.ends - lo[i]] = beads.scores
+        pick = cand.argmax(axis=0)
+        cols = np.arange(width)
+        row = cand[pick, cols]
+        move = np.where(pick == 0, Move.SKIP_SRC, pick - 1).astype(np.int8)
+        move[row == -np.inf] = Move.UNREACHED
+        score = np.where(row == -np.inf, 0.0, cand_score[pick, cols])
+        if i == 0:
+            move[:] = Move.UNREACHED
+        js = np.arange(lo[i], hi[i] + 1)
         _chain_target_skips(row, move, score, tgt_skip_cum[js] - tgt_skip_cum[js[0]])
         best.append(row)
         back.append(move)
         bead_score.append(score)
     return back, bead_score
-
-
-def _relax(row: np.ndarray, move: np.ndarray, score: np.ndarray, idx: np.ndarray, cand: np.ndarray,
-           how: int, cand_score: np.ndarray) -> None:
-    """Where a candidate beats a row cell (strictly, so earlier moves win ties), take it, its move and score."""
-    better = cand > row[idx]
-    row[idx[better]] = cand[better]
-    move[idx[better]] = how
-    score[idx[better]] = cand_score[better]
 
 
 def _chain_target_skips(row: np.ndarray, move: np.ndarray, score: np.ndarray, steps: np.ndarray) -> None:
