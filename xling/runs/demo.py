@@ -101,6 +101,9 @@ def summary_text(runs: Sequence[DemoRun]) -> str:
     else:
         lines.append("Report 1 uses real machine translation; report 2 shows the same job with the reference "
                      "translations, for comparison.")
+    english = runs[-1].report.parent / Path(STAND_IN_TEXTS).name
+    lines.append(f"The stand-in serves `xling find` too: xling find \"community with a shared future\" seeds/ "
+                 f"--translations {english}/")
     return "\n".join(lines)
 
 
