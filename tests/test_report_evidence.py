@@ -128,3 +128,12 @@ def test_records_carry_their_evidence_for_matches_jsonl():
                   ClaimMatch(0, 0, 0.8, src.document.sentences[0].text, ref.sentences[0].text))
     row = json.loads(json.dumps(rec.to_dict(), ensure_ascii=False))  # as a line of matches.jsonl
     assert row["evidence"] == {"basis": "original", "names": ["Xi Jinping", "Cuba"], "numbers": ["25"], "words": []}
+
+
+def test_overlapping_marks_keep_the_longest_and_every_character_once():
+    from xling.pipeline.report import Text
+
+    t = Text("Xi Jinping met <Cuba>", "en", "ltr", ((0, 2, "word"), (0, 10, "name"), (3, 10, "word"), (16, 20, "name")))
+    assert t.segments() == [("Xi Jinping", "name"), (" met <", ""), ("Cuba", "name"), (">", "")]
+    assert "".join(part for part, _ in t.segments()) == t.text
+    assert Text("", "en", "ltr").segments() == [("", "")]

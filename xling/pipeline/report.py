@@ -59,7 +59,8 @@ class Text:
         """The text cut at its marks: (part, kind), kind "" for unmarked text; the template escapes each part."""
         out: list[tuple[str, str]] = []
         at = 0
-        for start, end, kind in sorted(self.marks):
+        # At one start the longest mark wins ("Xi Jinping" as a name for one pair over "Xi" for another).
+        for start, end, kind in sorted(self.marks, key=lambda m: (m[0], -m[1])):
             if start < at:  # overlapping marks (one name found for two matches): the first one shows
                 continue
             if start > at:
