@@ -68,8 +68,6 @@ class XlingGroup(Group):
                 sys.stdout.flush()
                 return result
         except BrokenPipeError:
-            if ctx.params.get("debug"):  # a pipe other than stdout may have broken: --debug shows which
-                raise
             _quiet_closed_stdout()
         except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
