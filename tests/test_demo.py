@@ -20,16 +20,16 @@ def demo_run(tmp_path_factory):
     mp.setenv("HF_HOME", str(root / "hf"))
     mp.setenv("HF_HUB_OFFLINE", "1")
     mp.delenv("HF_HUB_CACHE", raising=False)
-    out = io.StringIO()  # capsys is function-scoped; this fixture runs the demo once for the module
-    with contextlib.redirect_stdout(out):
+    out, err = io.StringIO(), io.StringIO()  # capsys is function-scoped; this fixture runs the demo once
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = demo.main(["-o", str(root / "out"), "-q"])
     mp.undo()
-    return code, out.getvalue(), root / "out"
+    return code, out.getvalue(), root / "out", err.getvalue()
 
 
 @pytest.mark.slow
 def test_demo_writes_two_reports_each_labelled_for_what_it_is(demo_run):
-    code, stdout, out = demo_run
+    code, stdout, out, _ = demo_run
     assert code == 0
     here = (out / demo.OFFLINE_DIR / "report.html").read_text(encoding="utf-8")
     stand_in = (out / demo.STAND_IN_DIR / "report.html").read_text(encoding="utf-8")
@@ -47,7 +47,7 @@ def test_demo_writes_two_reports_each_labelled_for_what_it_is(demo_run):
 
 @pytest.mark.slow
 def test_demo_summary_says_which_report_shows_what_and_how_mt_replaces_the_stand_in(demo_run):
-    code, stdout, out = demo_run
+    code, stdout, out, _ = demo_run
     here, stand_in = str(out / demo.OFFLINE_DIR / "report.html"), str(out / demo.STAND_IN_DIR / "report.html")
     assert f"1. {here}" in stdout and f"2. {stand_in}" in stdout
     part1, part2 = stdout.split(f"2. {stand_in}")
@@ -58,10 +58,20 @@ def test_demo_summary_says_which_report_shows_what_and_how_mt_replaces_the_stand
 
 @pytest.mark.slow
 def test_the_stand_in_translations_find_claims_the_originals_alone_do_not(demo_run):
-    _, _, out = demo_run
+    _, _, out, _ = demo_run
 
     def pairs(folder: str) -> int:  # matches and possible matches, both tiers
         files = ("matches.jsonl", "possible_matches.jsonl")
         return sum(len((out / folder / name).read_text(encoding="utf-8").splitlines()) for name in files)
 
     assert pairs(demo.STAND_IN_DIR) > pairs(demo.OFFLINE_DIR)
+
+
+@pytest.mark.slow
+def test_demo_prints_one_notice_paragraph_at_most(demo_run):
+    stderr = demo_run[3]
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert sum(line.startswith("Translations unavailable") for line in lines) == 1
+    reasons = [line for line in lines if line.startswith("  reason:")]
+    assert len(reasons) == 2 and all(len(line) < 200 for line in reasons)  # one short line per missing model
+    assert len(lines) == 3
