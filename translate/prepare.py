@@ -45,13 +45,6 @@ def prepare_text(text: str, doc_id: str, lang: str | None = None, *, progress: b
     Each sentence carries its paragraph's language; the document's is the one most of its text is in.
     `progress`: a bar on stderr (True), none (False), or one for texts of PROGRESS_FROM_CHARS or more (None).
     """
-    show = progress if progress is not None else len(text) >= PROGRESS_FROM_CHARS
-    with progress_bar(None, f"preparing {doc_id}", unit="para", enabled=show, leave=False) as bar:
-        return _prepare(text, doc_id, lang, bar)
-
-
-def _prepare(text: str, doc_id: str, lang: str | None, bar: Any) -> Document:
-    """prepare_text's work, advancing `bar` once per paragraph for language ID and once for splitting."""
     dropped: list[Dropped] = []
     content: list[Paragraph] = []
     for para in split_paragraphs(text):
@@ -60,8 +53,15 @@ def _prepare(text: str, doc_id: str, lang: str | None, bar: Any) -> Document:
             dropped.append(Dropped(doc_id, para.start, para.end, para.text, reason))
         else:
             content.append(para)
-    bar.total = 2 * len(content)
-    bar.refresh()
+    show = progress if progress is not None else len(text) >= PROGRESS_FROM_CHARS
+    # Each paragraph twice: language ID reads it, then it is split (most of the time, pysbd).
+    with progress_bar(2 * len(content), f"preparing {doc_id}", unit="para", enabled=show, leave=False) as bar:
+        return _prepare(text, doc_id, lang, dropped, content, bar)
+
+
+def _prepare(text: str, doc_id: str, lang: str | None, dropped: list[Dropped], content: list[Paragraph],
+             bar: Any) -> Document:
+    """prepare_text's work after boilerplate is dropped: language ID, repeats dropped, sentences split."""
     language, languages = _pick_languages([p.text for p in content], lang, doc_id, bar)
     seen: dict[str, int] = {}
     sentences: list[Sentence] = []
