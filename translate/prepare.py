@@ -24,10 +24,11 @@ _LINE_BREAK = re.compile(r"\r\n|\n|\r")
 
 
 def _pick_languages(paragraphs: list[str], lang: str | None, doc_id: str,
-                    progress: Any = None) -> tuple[str, list[str]]:
+                    progress: Any) -> tuple[str, list[str]]:
     """The document's language and each paragraph's: the user's for all if given (checked), else detected.
 
-    "und" for a text with no letters at all, which has no language to find.
+    "und" for a text with no letters at all, which has no language to find. `progress` (a tqdm-like bar) is
+    advanced once per paragraph.
     """
     if lang:
         language = resolve_language(lang)
