@@ -57,3 +57,19 @@ def test_rows_choose_the_settings_run(folder, tmp_path, monkeypatch, capsys):
     assert record["metrics"]["lexical"]["signature"]["kind"] == "parallel"
     assert bench_align.main(["--data", str(folder), "--rows", "hybrid,nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_speed_prints_the_growth_table_with_ratios_memory_and_load(folder, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["--data", str(folder), "--speed", "--sizes", "10,40", "--full", "80", "--runs", "1"]
+    assert bench_align.main(args) == 0
+    captured = capsys.readouterr()
+    assert "expected to take about" in captured.err and "OPENBLAS_NUM_THREADS=" in captured.err
+    assert "x time" in captured.out and "peak MiB" in captured.out and "load average" in captured.out
+    record = json.loads(next((tmp_path / "results").glob("bench-align-*.json")).read_text())
+    rows = record["metrics"]["growth"]
+    assert [(r["similarity"], r["lines"]) for r in rows] == [("embedding", 10), ("hybrid", 10), ("embedding", 40),
+                                                            ("hybrid", 40)]
+    assert rows[2]["lines_ratio"] == 4.0 and rows[2]["ratio"] > 0 and "ratio" not in rows[0]
+    assert record["metrics"]["full"]["lines"] == 80 and record["metrics"]["full"]["n_src"] >= 80
+    assert bench_align.main(["--data", str(folder), "--speed", "--sizes", "1k"]) == 2
