@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import sys
 from pathlib import Path
 
 import click
@@ -112,7 +111,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
     from translate.outputs import output_name, render
     from translate.pool import TranslatorPool
     from translate.prepare import empty_notice, load_document, require_sentences
-    from translate.progress import progress_note
+    from translate.progress import progress_bar, progress_note
 
     started = time.time()
     debug = bool(click.get_current_context().find_root().params.get("debug"))
@@ -172,10 +171,7 @@ def translate(input_path, source_lang, target_lang, model, backend, beam, batch_
                 progress_note(f"loading the {lang}-{target_lang} translation model ...")
                 pool.translator(lang)
             if not quiet:
-                from tqdm import tqdm
-
-                bar = tqdm(total=sum(len(d) for d in todo if pool.languages_needed(d)), unit="sent",
-                           desc="translating", file=sys.stderr, dynamic_ncols=True)
+                bar = progress_bar(sum(len(d) for d in todo if pool.languages_needed(d)), "translating", unit="sent")
                 pool.report_to(bar)
             for doc in todo:
                 try:
