@@ -372,12 +372,11 @@ def _forward(rows: Iterable[_Beads], penalties: np.ndarray, lo: np.ndarray, hi: 
             # The rows a bead may start in, laid end to end, so one gather serves every type.
             back_rows = range(i - int(beads.a.max()), i)
             flat = np.concatenate([best[r] for r in back_rows] + [np.array([-np.inf])])
-            offset = np.zeros(i + 1, dtype=np.int64)
-            offset[back_rows.start:i] = prefix_sums([len(best[r]) for r in back_rows], np.int64)[:-1]
+            offset = prefix_sums([len(best[r]) for r in back_rows], np.int64)
             start_row, start_col = i - beads.a, beads.ends - beads.b
             pos = start_col - lo[start_row]
             ok = (pos >= 0) & (pos < hi[start_row] - lo[start_row] + 1)
-            prev = flat[np.where(ok, offset[start_row] + pos, len(flat) - 1)]
+            prev = flat[np.where(ok, offset[start_row - back_rows.start] + pos, len(flat) - 1)]
             cand[beads.kind + 1, beads.ends - lo[i]] = prev + beads.values - penalties[beads.kind]
             cand_score[beads.kind + 1, beads.ends - lo[i]] = beads.scores
         pick = cand.argmax(axis=0)
