@@ -36,7 +36,7 @@ def load_inputs(sources: Sources, references: Sequence[str | Path | Document],
             continue  # the reference's own file inside the sources folder: leaving it out needs no word
         copy_of = next((r for r in refs if same_content(doc, r)), None)
         if copy_of is not None:
-            say(f"Skipped {doc.path or doc.doc_id}: its text is the same as the reference {copy_of.doc_id}'s, "
+            say(f"Skipped {doc.path or doc.doc_id}: it holds the same text as the reference {copy_of.doc_id}, "
                 f"so it is not compared with itself.")
             continue
         docs.append(doc)
