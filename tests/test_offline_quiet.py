@@ -90,3 +90,24 @@ def test_the_real_client_with_an_unreachable_hub_fails_fast_and_quietly(tmp_path
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 1
     assert "network is unreachable (http://127.0.0.1:9" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_hub_that_never_answers_counts_as_unreachable_after_the_timeout(no_network, monkeypatch):
+    import threading
+
+    import huggingface_hub
+
+    release = threading.Event()
+
+    class HangingApi:  # a name lookup that never returns, which the request's own timeout does not cover
+        def model_info(self, model_id, timeout=None):
+            release.wait(30)
+            raise AssertionError("not reached within the test")
+
+    monkeypatch.setattr(huggingface_hub, "HfApi", HangingApi)
+    monkeypatch.setattr(models, "HUB_TIMEOUT_S", 0.2)
+    try:
+        with pytest.raises(models.HubUnreachableError, match="no answer within"):
+            models.pull_model("Helsinki-NLP/opus-mt-de-en", pair="de-en")
+    finally:
+        release.set()

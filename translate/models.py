@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from translate.errors import InputError, ModelNotFoundError, first_line
 from translate.fingerprint import model_fingerprint
@@ -23,6 +26,7 @@ _PULL_PATTERNS = [
     "tokenizer*", "special_tokens_map.json", "*.spm", "vocab.json", "target_vocab.json", "sentencepiece.bpe.model",
 ]
 _TRUE = {"1", "true", "yes", "on"}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -262,7 +266,7 @@ def pull_model(model_id: str, pair: str | None = None) -> Path:
         raise HubUnreachableError(model_id, endpoint, _UNREACHABLE[endpoint])
     try:
         # model_info makes one request without retries, so an unreachable hub fails in seconds, not after backoff.
-        info = HfApi().model_info(model_id, timeout=HUB_TIMEOUT_S)
+        info = _within(HUB_TIMEOUT_S, lambda: HfApi().model_info(model_id, timeout=HUB_TIMEOUT_S))
     except Exception as exc:
         if _is_network_error(exc):
             _UNREACHABLE[endpoint] = first_line(exc)  # tried once: the next model of this run does not wait again
@@ -294,6 +298,30 @@ class HubUnreachableError(ModelNotFoundError):
 _UNREACHABLE: dict[str, str] = {}
 # Seconds the one request to the hub may take before the hub counts as unreachable.
 HUB_TIMEOUT_S = 10.0
+
+
+def _within(seconds: float, call: Callable[[], T]) -> T:
+    """`call()`, or TimeoutError when it has not returned after `seconds`.
+
+    The request's own timeout does not cover resolving the hub's name, which can hang for much longer where no
+    name server answers; the call runs in a daemon thread, so one left hanging does not keep the process alive.
+    """
+    outcome: dict[str, object] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller's thread as is
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, name="xling-hub-request", daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise TimeoutError(f"no answer within {seconds:.0f} s")
+    if "error" in outcome:
+        raise outcome["error"]  # type: ignore[misc]
+    return outcome["value"]  # type: ignore[return-value]
 
 
 def hub_endpoint() -> str:
