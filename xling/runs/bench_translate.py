@@ -14,9 +14,12 @@ results/bench-translate-<time>.json.
     python -m xling.runs.bench_translate            # CPU, 2 threads, batch 1, 8, 32, 3 runs, 24 tokens each
     python -m xling.runs.bench_translate --quick    # a smoke run: one run, few sentences, short outputs
 
-OpenMP threads wait passively (--omp-wait-policy): spinning threads on shared cores slowed every backend by
-many times and made the comparison meaningless. The load average at start and end is kept in the record, so a
-figure measured on a busy machine says so.
+Every child runs with pinned settings, printed at the start: OMP_NUM_THREADS, MKL_NUM_THREADS and
+OPENBLAS_NUM_THREADS at --threads, CTranslate2 as xling runs it (--threads workers of one thread), and OMP_WAIT_POLICY=PASSIVE
+(--omp-wait-policy; "unset" leaves the runtime's default): spinning threads on shared cores slow every backend,
+transformers most, and made the ratio a measure of the machine's load. The table gives the median and the spread
+(min-max) of the runs, and the 1-minute load average before and after each run, so a figure measured on a busy
+machine says so. --variants measures CTranslate2 settings (CT2_VARIANTS) beside ct2-int8.
 """
 
 from __future__ import annotations
@@ -40,14 +43,14 @@ OPUS_MT_DE_EN = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58101,
 CPU_CONFIGS = [("hf-fp32", "hf", "float32"), ("ct2-fp32", "ct2", "float32"), ("ct2-int8", "ct2", "int8")]
 CUDA_CONFIGS = [("hf-fp16", "hf", "float16"), ("ct2-fp16", "ct2", "float16"),
                 ("ct2-int8fp16", "ct2", "int8_float16")]
-# CTranslate2 settings tried against ct2-int8 (--variants): CTranslate2 options given to the child's Translator.
+# CTranslate2 settings tried against ct2-int8 (--variants), with what they measured (README, "Translation speed").
+# xling's backend runs one worker per thread, one thread each, and splits a call between them.
 CT2_VARIANTS = {
-    "ct2-int8-inter2": {"inter_threads": 2, "intra_threads": 1, "split": 2},  # two half batches, one thread each
-    "ct2-int8-tokens": {"batch_type": "tokens", "max_batch_size": 1024},
-    "ct2-int8f32": {"precision": "int8_float32"},
-    # CTranslate2 uses oneDNN on AMD CPUs and Intel MKL (bundled) only on Intel ones unless told otherwise.
+    "ct2-int8-intra2": {"inter_threads": 1, "intra_threads": 2},  # one worker, both threads on every step: slower
+    "ct2-int8-tokens": {"batch_type": "tokens", "max_batch_size": 1024},  # batches bounded by tokens, not sentences
+    # CTranslate2 uses oneDNN on AMD CPUs and its bundled Intel MKL only on Intel ones unless told otherwise;
+    # forced on an AMD EPYC, MKL was 3-9x slower.
     "ct2-int8-mkl": {"env": {"CT2_USE_MKL": "1"}},
-    "ct2-int8-mkl-packed": {"env": {"CT2_USE_MKL": "1", "CT2_USE_EXPERIMENTAL_PACKED_GEMM": "1"}},
 }
 TARGET_SPEEDUP, TARGET_RSS_RATIO = 4.0, 0.4
 
@@ -127,13 +130,10 @@ def _ct2_runner(spec: dict):
         backend.translator = ctranslate2.Translator(str(backend.path), device=spec["device"],
                                                     inter_threads=options["inter_threads"],
                                                     intra_threads=options["intra_threads"])
-    split = options.get("split", 1)
+        backend.workers = options["inter_threads"]
     n = spec["new_tokens"]
 
     def run(texts: list[str]) -> int:
-        # With `split`, CTranslate2 runs the batch as that many parts, one per inter_threads worker.
-        if split > 1:
-            backend.max_batch_size = max(1, -(-len(texts) // split))
         ids = backend.generate_ids(texts, beam=spec["beam"], max_new_tokens=n, min_new_tokens=n)
         return sum(len(row) for row in ids)
 
@@ -240,17 +240,17 @@ def add_ratios(summary: dict, baseline: str) -> None:
 def print_table(summary: dict, device: str) -> None:
     """The benchmark table on stdout: medians, spread, ratios, and the load each run saw."""
     print(f"\n{device}: tokens/s median (min-max) over runs; x HF = ratio of medians to transformers in this run")
-    print(f"{'backend':<16}{'batch':>6}{'tokens/s':>10}{'min-max':>16}{'sent/s':>9}{'x HF tok/s':>12}"
+    print(f"{'backend':<20}{'batch':>6}{'tokens/s':>10}{'min-max':>16}{'sent/s':>9}{'x HF tok/s':>12}"
           f"{'peak RSS MiB':>14}{'x HF RSS':>10}")
     for label, entry in summary.items():
         for bs, row in entry["batches"].items():
             spread = f"{row['tokens_per_s_min']:.0f}-{row['tokens_per_s_max']:.0f}"
-            print(f"{label:<16}{bs:>6}{row['tokens_per_s']:>10.1f}{spread:>16}{row['sentences_per_s']:>9.2f}"
+            print(f"{label:<20}{bs:>6}{row['tokens_per_s']:>10.1f}{spread:>16}{row['sentences_per_s']:>9.2f}"
                   f"{row['speedup']:>12.2f}{entry['peak_rss_mib']:>14.0f}{entry['rss_ratio']:>10.2f}")
     print("load average (1 min) before -> after each run:")
     for label, entry in summary.items():
         loads = "  ".join(f"{a:.1f}->{b:.1f}" for a, b in filter(None, entry.get("load_before_after", [])))
-        print(f"  {label:<16}{loads}")
+        print(f"  {label:<20}{loads}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -299,7 +299,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench-translate: beam {args.beam}, {args.new_tokens} output tokens per sentence (min = max), "
           f"{args.runs} run(s) per backend interleaved, sentences per batch size {per_bs}; random model with "
           f"opus-mt-de-en's shapes; each run in its own process with {env_text} "
-          f"(CT2 intra_threads={args.threads}); load average 1/5/15 min at start "
+          f"(CT2: {args.threads} workers of 1 thread on CPU); load average 1/5/15 min at start "
           f"{' / '.join(f'{x:.2f}' for x in load_start)}", flush=True)
     try:
         model = build_model(workdir / "opus-mt-de-en-shaped-random")
@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
         for device in _devices(args.device):
             configs = CPU_CONFIGS if device == "cpu" else CUDA_CONFIGS
             if device == "cpu":
-                configs = configs + [(v, "ct2", CT2_VARIANTS[v].get("precision", "int8")) for v in variants]
+                configs = configs + [(v, "ct2", "int8") for v in variants]
             if args.only:
                 configs = [c for c in configs if c[0] in args.only.split(",")]
             for _, backend, precision in configs:
@@ -322,8 +322,12 @@ def main(argv: list[str] | None = None) -> int:
                             "beam": args.beam, "new_tokens": args.new_tokens, "batch_sizes": batch_sizes,
                             "per_batch_size_sentences": per_bs, "sentences": sentences,
                             "ct2_options": CT2_VARIANTS.get(label, {})}
-                    reports[label].append(_run_child(spec, args.threads, args.omp_wait_policy))
-                    print(f"run {run + 1}/{args.runs} {device} {label} done", file=sys.stderr)
+                    report = _run_child(spec, args.threads, args.omp_wait_policy)
+                    reports[label].append(report)
+                    speeds = ", ".join(f"{t['tokens'] / t['seconds']:.0f}" for t in report["timings"].values())
+                    print(f"run {run + 1}/{args.runs} {device} {label}: {speeds} tokens/s at batch "
+                          f"{args.batch_sizes}; load {report['load'][0]:.1f}->{report['load'][1]:.1f}",
+                          file=sys.stderr, flush=True)
             summary = summarise(reports, batch_sizes)
             add_ratios(summary, configs[0][0])
             print_table(summary, device)
