@@ -2,7 +2,9 @@
 
 Two passes keep memory linear in document length:
 1. anchors: the k best targets of every source sentence (single-pair scores), then the best-scoring chain
-   of anchors that increases on both sides (a weighted longest-increasing-subsequence, O(P log M));
+   of anchors that increases on both sides (a weighted longest-increasing-subsequence, O(P log M)); over
+   FULL_CELLS cells, coarse to fine as Vecalign does (blocks of sentences anchored first, then each sentence
+   searched near its block's chain), so that every pass, not only memory, stays linear in length;
 2. beads: dynamic programming over beads 1-1, 1-2, 2-1, 2-2, 1-3, 3-1, ... 1-5, 5-1 and skips (1-0, 0-1), restricted
    to a band of `window` target sentences around the anchor chain; only the band's cells are stored.
 A bead's value is the log-odds of its calibrated similarity (`value="logit"`; "prob" uses the score itself,
