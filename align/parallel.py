@@ -42,6 +42,9 @@ _ROW_CHUNK = 64
 # searched only within this many blocks of the blocks' chain, so the search costs a constant per sentence.
 _COARSE_BLOCK = 8
 _COARSE_WINDOW = 4
+# At most this many targets per sentence in that search: where the block chain has a wide gap (unrelated text, or
+# none at all), the band would span the gap; the search then looks near the row's proportional position instead.
+_MAX_ROW_CELLS = 1024
 
 # Bertalign's set (a + b <= 5) plus 1-5 and 5-1: a long German sentence is sometimes split into five French
 # ones (a few gold beads of the Text+Berg dev article); adding them lifted strict F1 there in every setting,
@@ -202,8 +205,12 @@ class ParallelAligner:
             # Sentence rows of block row r may reach the target blocks its band spans, one block either side.
             rows = np.arange(n) // size
             starts = np.maximum(lo[rows] - 1, 0) * size
-            stops = np.minimum((hi[rows + 1] + 1) * size, m)
-            i_all, j_all = _range_cells(starts, np.maximum(stops, starts))
+            stops = np.maximum(np.minimum((hi[rows + 1] + 1) * size, m), starts)
+            centre = np.clip(np.arange(n) * m // n - _MAX_ROW_CELLS // 2, starts, np.maximum(stops - _MAX_ROW_CELLS, starts))
+            wide = stops - starts > _MAX_ROW_CELLS
+            starts[wide] = centre[wide]
+            stops[wide] = starts[wide] + _MAX_ROW_CELLS
+            i_all, j_all = _range_cells(starts, stops)
             ps = finder.prepare_vectors(src_vec, tgt_vec, w_src, w_tgt, candidates=(i_all, j_all))
             i_all, j_all, scores = _topk_cells(i_all, j_all, ps.cell_scores(i_all, j_all), self.anchor_k)
         keep = scores > 0.5

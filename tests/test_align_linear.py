@@ -81,3 +81,21 @@ def test_short_documents_over_the_threshold_still_align(monkeypatch, n):
     _, beads = _align_counting(monkeypatch, n, 4)
     assert [i for s, _ in beads for i in s] == list(range(n))
     assert [j for _, t in beads for j in t] == list(range(len(_documents(n)[1])))
+
+
+def test_unrelated_documents_stay_linear(monkeypatch):
+    # No block anchors at all: the band would span everything; each sentence's search is capped instead.
+    monkeypatch.setattr(parallel, "_MAX_ROW_CELLS", 32)
+    monkeypatch.setattr(scorers, "FULL_CELLS", 16 * 16)
+    monkeypatch.setattr(parallel, "FULL_CELLS", 16 * 16)
+    made = []
+    original = EmbeddingScorer.prepare_vectors
+    monkeypatch.setattr(EmbeddingScorer, "prepare_vectors",
+                        lambda self, *a, **kw: made.append(original(self, *a, **kw)) or made[-1])
+    src = [f"alpha{i} beta{i}" for i in range(400)]
+    tgt = [f"gamma{i} delta{i}" for i in range(400)]
+    beads = ParallelAligner(scorer=EmbeddingScorer(_HashedWords())).align(src, tgt)
+    assert [i for b in beads for i in b.src] == list(range(400))
+    anchor_search = made[-2]  # the sentence-level anchor search; the last one scores the DP's band
+    # Each candidate cell is scored twice (normalisers, then anchor scores), plus the gap search's few blocks.
+    assert anchor_search.n_src == 400 and anchor_search.cells <= 3 * 400 * 32
