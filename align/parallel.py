@@ -25,7 +25,7 @@ import numpy as np
 
 from align.numerics import prefix_sums
 from align.scorers import (FULL_CELLS, EmbeddingScorer, HybridScorer, LexicalScorer, PairScorer, Scorer,
-                            _check_translations, _logit, make_scorer)
+                            _by_key_then_value, _check_translations, _logit, make_scorer)
 from align.signature import Signature
 from translate.errors import InputError
 
@@ -381,7 +381,7 @@ def _forward(rows: Iterable[_Beads], penalties: np.ndarray, lo: np.ndarray, hi: 
             # The rows a bead may start in, laid end to end, so one gather serves every type.
             back_rows = range(i - int(beads.a.max()), i)
             flat = np.concatenate([best[r] for r in back_rows] + [np.array([-np.inf])])
-            offset = prefix_sums([len(best[r]) for r in back_rows], np.int64)
+            offset = np.cumsum([0] + [len(best[r]) for r in back_rows])
             start_row, start_col = i - beads.a, beads.ends - beads.b
             pos = start_col - lo[start_row]
             ok = (pos >= 0) & (pos < hi[start_row] - lo[start_row] + 1)
@@ -450,7 +450,7 @@ def _block_means(vec: np.ndarray, weights: np.ndarray, size: int) -> tuple[np.nd
 
 def _topk_cells(i: np.ndarray, j: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The k best-scoring cells of every row among the given cells."""
-    order = np.lexsort((-scores, i))
+    order = _by_key_then_value(i, scores)
     i, j, scores = i[order], j[order], scores[order]
     rank = np.arange(len(i)) - np.searchsorted(i, i, side="left")
     keep = rank < k

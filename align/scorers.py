@@ -134,7 +134,7 @@ def _topk_means(keys: np.ndarray, vals: np.ndarray, n: int, k: int) -> np.ndarra
     out = np.full(n, float(vals.mean()) if len(vals) else 0.0)
     if not len(vals):
         return out
-    order = np.lexsort((-vals, keys))
+    order = _by_key_then_value(keys, vals)
     keys_sorted, vals_sorted = keys[order], vals[order]
     starts = np.searchsorted(keys_sorted, np.arange(n), side="left")
     ends = np.searchsorted(keys_sorted, np.arange(n), side="right")
@@ -143,6 +143,16 @@ def _topk_means(keys: np.ndarray, vals: np.ndarray, n: int, k: int) -> np.ndarra
     has = take > 0
     out[has] = (csum[starts[has] + take[has]] - csum[starts[has]]) / take[has]
     return out
+
+
+def _by_key_then_value(keys: np.ndarray, vals: np.ndarray) -> np.ndarray:
+    """The order that sorts by key, then by value from the largest (ties of both keep their order)."""
+    if len(vals) and np.abs(vals).max() < 1.5:
+        # One float sort instead of lexsort's two stable passes, several times faster on millions of band cells:
+        # scores and cosines (which rounding can lift just past 1) cannot carry a key across to the next one (4
+        # apart), and ties keep their order.
+        return np.argsort(keys * 4.0 - vals, kind="stable")
+    return np.lexsort((-vals, keys))
 
 
 def _knn_means(sim_rows: np.ndarray, k: int) -> np.ndarray:
@@ -207,8 +217,10 @@ class _EmbeddingPairs(PairScorer):
         self.src_vec, self.tgt_vec = src_vec, tgt_vec
         self.cells = 0  # cosines computed so far (sentences or spans): the work that must stay linear in length
         self.src_knn, self.tgt_knn = self._neighbourhoods(candidates)
-        self._src_prefix = prefix_sums(self.src_vec * w_src[:, None]) if self.n_src else None
-        self._tgt_prefix = prefix_sums(self.tgt_vec * w_tgt[:, None]) if self.n_tgt else None
+        self._weights = {"src": w_src, "tgt": w_tgt}
+        # Prefix sums of weighted vectors, built when a span is first asked for: the anchor search never asks,
+        # and for 100k sentences each side's is some 300 MB.
+        self._prefix: dict[str, np.ndarray] = {}
         # A span's neighbourhood is weighted like its vector, so a short junk line cannot lower it.
         self._src_knn_span = _WeightedSpanMean(self.src_knn, w_src)
         self._tgt_knn_span = _WeightedSpanMean(self.tgt_knn, w_tgt)
@@ -276,7 +288,10 @@ class _EmbeddingPairs(PairScorer):
                 joined = [" ".join(texts[s:s + n]) for s, n in zip(start[multi], length[multi])]
                 out[multi] = self.cfg.embedder.embed(joined)
             return out
-        prefix = self._src_prefix if side == "src" else self._tgt_prefix
+        if side not in self._prefix:
+            self._prefix[side] = prefix_sums((self.src_vec if side == "src" else self.tgt_vec)
+                                             * self._weights[side][:, None])
+        prefix = self._prefix[side]
         vec = prefix[start + length] - prefix[start]
         norms = np.linalg.norm(vec, axis=1, keepdims=True)
         return vec / np.where(norms == 0, 1.0, norms)
