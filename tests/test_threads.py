@@ -76,11 +76,9 @@ def test_ct2_gets_the_count_instead_of_its_default_of_four(clean_env, tiny_maria
     clean_env.setattr(ctranslate2, "Translator", spy)
     clean_env.setenv("XLING_THREADS", "1")
     CT2Backend(tiny_marian_dir, "marian", device="cpu", cache_root=tmp_path)
-    assert (seen["inter_threads"], seen["intra_threads"]) == (1, 1)
-    # On CPU: one worker per thread, one thread each (faster than two threads on every step).
-    backend = CT2Backend(tiny_marian_dir, "marian", device="cpu", cache_root=tmp_path, threads=2)
-    assert (seen["inter_threads"], seen["intra_threads"]) == (2, 1)
-    assert backend.translate_batch(["Guten Tag.", "Der Minister reiste nach Peking."], beam=1, max_length=8)
+    assert seen["intra_threads"] == 1
+    CT2Backend(tiny_marian_dir, "marian", device="cpu", cache_root=tmp_path, threads=2)
+    assert (seen["inter_threads"], seen["intra_threads"]) == (1, 2)  # one worker using every thread
 
 
 def test_wait_policy_is_passive_unless_the_user_chose_one(clean_env):

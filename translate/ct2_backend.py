@@ -185,16 +185,13 @@ class CT2Backend:
         # CT2 would emit one more real token instead.
         generation = read_json(Path(model_dir) / "generation_config.json", default={}) or config
         self._forced_eos = generation.get("forced_eos_token_id") is not None
-        count = threads or thread_count()
-        # On CPU, as many workers as threads, one thread each, every call split evenly between them: a decoding
-        # step's matrices are small (a batch of sentences by d_model), and two threads sharing each step waited on
-        # each other more than two workers each decoding half the batch (README, "Translation speed").
-        self.workers = count if self.device == "cpu" else 1
+        # One worker using every thread. Two workers of one thread each, every call split between them, measured
+        # faster only on a heavily loaded machine and slower (beam 4 and greedy batches) on a quieter one (README).
         try:
             kind_, _, index = self.device.partition(":")  # "cuda:1" -> device "cuda", index 1
             self.translator = ctranslate2.Translator(
                 str(self.path), device=kind_, device_index=int(index or 0), compute_type=compute_type,
-                inter_threads=self.workers, intra_threads=count // self.workers)
+                inter_threads=1, intra_threads=threads or thread_count())
         except (RuntimeError, ValueError) as exc:
             raise ConversionError(f"CTranslate2 cannot load {self.path}: {first_line(exc)}") from exc
         self.compute_type = self.translator.compute_type
@@ -227,14 +224,11 @@ class CT2Backend:
         # The language token counts toward CT2's decoding length just as the forced BOS counts in HF's.
         forced_eos = self._forced_eos if eos_at_limit is None else eos_at_limit
         limit = max(max_new_tokens - (1 if forced_eos else 0), 1 + extra)
-        batch_size = self.max_batch_size
-        if self.workers > 1 and self.batch_type == "examples":
-            batch_size = max(1, min(batch_size, -(-len(source) // self.workers)))  # a part for each worker
         results = self.translator.translate_batch(
             source,
             target_prefix=[self._prefix] * len(source) if self._prefix else None,
             beam_size=beam,
-            max_batch_size=batch_size,
+            max_batch_size=self.max_batch_size,
             batch_type=self.batch_type,
             max_input_length=0,  # inputs are already within max_input_tokens; the caller splits longer ones
             max_decoding_length=limit,

@@ -15,7 +15,7 @@ results/bench-translate-<time>.json.
     python -m xling.runs.bench_translate --quick    # a smoke run: one run, few sentences, short outputs
 
 Every child runs with pinned settings, printed at the start: OMP_NUM_THREADS, MKL_NUM_THREADS and
-OPENBLAS_NUM_THREADS at --threads, CTranslate2 as xling runs it (--threads workers of one thread), and OMP_WAIT_POLICY=PASSIVE
+OPENBLAS_NUM_THREADS at --threads, CTranslate2's intra_threads at --threads, and OMP_WAIT_POLICY=PASSIVE
 (--omp-wait-policy; "unset" leaves the runtime's default): spinning threads on shared cores slow every backend,
 transformers most, and made the ratio a measure of the machine's load. The table gives the median and the spread
 (min-max) of the runs, and the 1-minute load average before and after each run, so a figure measured on a busy
@@ -43,13 +43,12 @@ OPUS_MT_DE_EN = dict(d_model=512, layers=6, heads=8, ffn=2048, vocab_size=58101,
 CPU_CONFIGS = [("hf-fp32", "hf", "float32"), ("ct2-fp32", "ct2", "float32"), ("ct2-int8", "ct2", "int8")]
 CUDA_CONFIGS = [("hf-fp16", "hf", "float16"), ("ct2-fp16", "ct2", "float16"),
                 ("ct2-int8fp16", "ct2", "int8_float16")]
-# CTranslate2 settings tried against ct2-int8 (--variants), with what they measured (README, "Translation speed").
-# xling's backend runs one worker per thread, one thread each, and splits a call between them.
+# CTranslate2 settings tried against ct2-int8 (--variants); what they measured is in the README ("Translation speed").
 CT2_VARIANTS = {
-    "ct2-int8-intra2": {"inter_threads": 1, "intra_threads": 2},  # one worker, both threads on every step: slower
+    # Two workers of one thread, each decoding half of every call, instead of one worker with both threads.
+    "ct2-int8-inter2": {"inter_threads": 2, "intra_threads": 1},
     "ct2-int8-tokens": {"batch_type": "tokens", "max_batch_size": 1024},  # batches bounded by tokens, not sentences
-    # CTranslate2 uses oneDNN on AMD CPUs and its bundled Intel MKL only on Intel ones unless told otherwise;
-    # forced on an AMD EPYC, MKL was 3-9x slower.
+    # CTranslate2 uses oneDNN on AMD CPUs and its bundled Intel MKL only on Intel ones unless told otherwise.
     "ct2-int8-mkl": {"env": {"CT2_USE_MKL": "1"}},
 }
 TARGET_SPEEDUP, TARGET_RSS_RATIO = 4.0, 0.4
@@ -130,10 +129,12 @@ def _ct2_runner(spec: dict):
         backend.translator = ctranslate2.Translator(str(backend.path), device=spec["device"],
                                                     inter_threads=options["inter_threads"],
                                                     intra_threads=options["intra_threads"])
-        backend.workers = options["inter_threads"]
     n = spec["new_tokens"]
+    workers = options.get("inter_threads", 1)
 
     def run(texts: list[str]) -> int:
+        if workers > 1:
+            backend.max_batch_size = max(1, -(-len(texts) // workers))  # a part of the batch for each worker
         ids = backend.generate_ids(texts, beam=spec["beam"], max_new_tokens=n, min_new_tokens=n)
         return sum(len(row) for row in ids)
 
@@ -237,16 +238,16 @@ def add_ratios(summary: dict, baseline: str) -> None:
             row["speedup"] = row["tokens_per_s"] / base["batches"][bs]["tokens_per_s"]
 
 
-def print_table(summary: dict, device: str) -> None:
-    """The benchmark table on stdout: medians, spread, ratios, and the load each run saw."""
-    print(f"\n{device}: tokens/s median (min-max) over runs; x HF = ratio of medians to transformers in this run")
-    print(f"{'backend':<20}{'batch':>6}{'tokens/s':>10}{'min-max':>16}{'sent/s':>9}{'x HF tok/s':>12}"
-          f"{'peak RSS MiB':>14}{'x HF RSS':>10}")
+def print_table(summary: dict, device: str, baseline: str) -> None:
+    """The benchmark table on stdout: medians, spread, ratios to `baseline`, and the load each run saw."""
+    print(f"\n{device}: tokens/s median (min-max) over runs; x base = ratio of medians to {baseline} in this run")
+    print(f"{'backend':<20}{'batch':>6}{'tokens/s':>10}{'min-max':>16}{'sent/s':>9}{'x base tok/s':>14}"
+          f"{'peak RSS MiB':>14}{'x base RSS':>12}")
     for label, entry in summary.items():
         for bs, row in entry["batches"].items():
             spread = f"{row['tokens_per_s_min']:.0f}-{row['tokens_per_s_max']:.0f}"
             print(f"{label:<20}{bs:>6}{row['tokens_per_s']:>10.1f}{spread:>16}{row['sentences_per_s']:>9.2f}"
-                  f"{row['speedup']:>12.2f}{entry['peak_rss_mib']:>14.0f}{entry['rss_ratio']:>10.2f}")
+                  f"{row['speedup']:>14.2f}{entry['peak_rss_mib']:>14.0f}{entry['rss_ratio']:>12.2f}")
     print("load average (1 min) before -> after each run:")
     for label, entry in summary.items():
         loads = "  ".join(f"{a:.1f}->{b:.1f}" for a, b in filter(None, entry.get("load_before_after", [])))
@@ -299,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"bench-translate: beam {args.beam}, {args.new_tokens} output tokens per sentence (min = max), "
           f"{args.runs} run(s) per backend interleaved, sentences per batch size {per_bs}; random model with "
           f"opus-mt-de-en's shapes; each run in its own process with {env_text} "
-          f"(CT2: {args.threads} workers of 1 thread on CPU); load average 1/5/15 min at start "
+          f"(CT2 intra_threads={args.threads}); load average 1/5/15 min at start "
           f"{' / '.join(f'{x:.2f}' for x in load_start)}", flush=True)
     try:
         model = build_model(workdir / "opus-mt-de-en-shaped-random")
@@ -330,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
                           file=sys.stderr, flush=True)
             summary = summarise(reports, batch_sizes)
             add_ratios(summary, configs[0][0])
-            print_table(summary, device)
+            print_table(summary, device, configs[0][0])
             metrics[device] = summary
         cpu = metrics["cpu"]
         big = str(max(batch_sizes))
