@@ -58,6 +58,21 @@ def _lines(folder: Path, name: str) -> list[str]:
     return (folder / name).read_text(encoding="utf-8").splitlines()
 
 
+def _assert_same_rows(folder: Path, expected: Path, name: str) -> None:
+    """The same rows in the same order; scores equal to 1e-5, since a resumed or distributed job embeds texts in
+    other batches, whose padding moves a float32 embedding in its last bits."""
+    got = [json.loads(line) for line in _lines(folder, name)]
+    want = [json.loads(line) for line in _lines(expected, name)]
+    assert len(got) == len(want), name
+    for row, exp in zip(got, want):
+        assert row.keys() == exp.keys(), name
+        for key, value in exp.items():
+            if isinstance(value, float):
+                assert row[key] == pytest.approx(value, abs=1e-5), (name, key, exp)
+            else:
+                assert row[key] == value, (name, key, exp)
+
+
 def test_seed_stories_pair_with_their_reference_and_the_kazakh_story_with_none(local_out):
     _, result = local_out
     paired = {(p.source_id, p.reference_id) for p in result.pairings if p.paired}
@@ -97,7 +112,7 @@ def test_ray_engine_writes_the_same_outputs(job, local_out, ray_session, tmp_pat
     run_corpus(job["sources"], job["references"], tmp_path, engine="ray", settings=job["settings"],
                progress=False, log=lambda _m: None)
     for name in COMPARED:
-        assert _lines(tmp_path, name) == _lines(out, name), name
+        _assert_same_rows(tmp_path, out, name)
 
 
 def test_a_lost_ray_worker_loses_and_duplicates_nothing(job, local_out, ray_session, tmp_path, monkeypatch):
@@ -119,7 +134,7 @@ def test_a_lost_ray_worker_loses_and_duplicates_nothing(job, local_out, ray_sess
         ray_session.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR")
     assert marker.exists()  # a worker really died
     for name in COMPARED:
-        assert _lines(tmp_path / "out", name) == _lines(out, name), name
+        _assert_same_rows(tmp_path / "out", out, name)
 
 
 def test_a_killed_job_resumes_with_only_the_unfinished_sources(job, local_out, tmp_path):
@@ -143,4 +158,4 @@ def test_a_killed_job_resumes_with_only_the_unfinished_sources(job, local_out, t
     assert "resuming: 1 of 3 sources already done" in second.stderr
     assert {p: p.stat().st_mtime_ns for p in state} == before  # the finished source was not written again
     for name in COMPARED:
-        assert _lines(target, name) == _lines(out, name), name
+        _assert_same_rows(target, out, name)
