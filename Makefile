@@ -55,7 +55,10 @@ calibrate-claims: install
 # Performance benchmarks: medians and ratios measured in the same run.
 bench: bench-translate bench-align
 
-# Greedy and beam 4 (the Translator's default): the CTranslate2 speed-up differs a lot between them.
+# Greedy and beam 4 (the Translator's default): the CTranslate2 speed-up differs a lot between them. Each run is
+# its own process with pinned settings (2 threads, OMP_WAIT_POLICY=PASSIVE), printed first; the tables give medians
+# of 3 interleaved runs with their min-max, ratios to transformers, and the load average before and after each run.
+# About 6 minutes on 2 shared cores at load 2-5 (greedy about 2, beam 4 about 4), less on a quiet machine.
 bench-translate: install
 	$(PY) -m xling.runs.bench_translate --beam 1
 	$(PY) -m xling.runs.bench_translate --beam 4
