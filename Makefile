@@ -58,7 +58,7 @@ bench: bench-translate bench-align
 # Greedy and beam 4 (the Translator's default): the CTranslate2 speed-up differs a lot between them. Each run is
 # its own process with pinned settings (2 threads, OMP_WAIT_POLICY=PASSIVE), printed first; the tables give medians
 # of 3 interleaved runs with their min-max, ratios to transformers, and the load average before and after each run.
-# About 6 minutes on 2 shared cores at load 2-5 (greedy about 2, beam 4 about 4), less on a quiet machine.
+# About 5 minutes on 2 cores at load 1.5 (greedy 2, beam 4 3), 6-7 at load 2-5.
 bench-translate: install
 	$(PY) -m xling.runs.bench_translate --beam 1
 	$(PY) -m xling.runs.bench_translate --beam 4
