@@ -54,6 +54,17 @@ def test_cli_option_sets_every_engine(clean_env):
     assert torch.get_num_threads() == 1
 
 
+def test_numpy_blas_runs_one_thread_unless_the_user_chose(clean_env):
+    import os
+
+    clean_env.setattr(threads, "available_cores", lambda: 4)
+    threads.use_threads(3)
+    assert os.environ["OMP_NUM_THREADS"] == "3" and os.environ["OPENBLAS_NUM_THREADS"] == "1"
+    os.environ["OPENBLAS_NUM_THREADS"] = "2"
+    threads.use_threads(3)
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "2"
+
+
 def test_cli_rejects_a_bad_count(clean_env):
     res = CliRunner().invoke(main, ["--threads", "0", "models"])
     assert res.exit_code == 2 and "--threads" in res.output
@@ -85,9 +96,9 @@ def test_wait_policy_is_passive_unless_the_user_chose_one(clean_env):
     import os
 
     clean_env.delenv("OMP_WAIT_POLICY", raising=False)
-    assert threads.use_wait_policy() == "PASSIVE" == os.environ["OMP_WAIT_POLICY"]
+    assert threads.use_runtime_defaults() == "PASSIVE" == os.environ["OMP_WAIT_POLICY"]
     clean_env.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    assert threads.use_wait_policy() == "ACTIVE" == os.environ["OMP_WAIT_POLICY"]
+    assert threads.use_runtime_defaults() == "ACTIVE" == os.environ["OMP_WAIT_POLICY"]
     threads.use_threads(1)
     assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
 

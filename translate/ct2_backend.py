@@ -140,9 +140,9 @@ class CT2Backend:
     ):
         """Convert (once) and load `model_dir` ("marian" or "nllb"); `threads` 0 means xling's thread count
         (translate.threads: $XLING_THREADS or the available cores), not CTranslate2's fixed default of 4."""
-        from translate.threads import use_wait_policy
+        from translate.threads import use_runtime_defaults
 
-        use_wait_policy()  # before CTranslate2's OpenMP runtime starts, which reads it once
+        use_runtime_defaults()  # before CTranslate2's OpenMP runtime starts, which reads it once
         try:
             import ctranslate2
         except ImportError as exc:

@@ -68,9 +68,9 @@ class HFBackend:
 
     def __init__(self, model_dir: str | Path, kind: str, device: str = "auto", source: str = "de",
                  target: str = "en", dtype: str = "auto") -> None:
-        from translate.threads import use_wait_policy
+        from translate.threads import use_runtime_defaults
 
-        use_wait_policy()  # takes effect if torch's OpenMP runtime has not started yet
+        use_runtime_defaults()  # takes effect if torch's OpenMP runtime has not started yet
         import torch
         from transformers.utils import logging as hf_logging
 

@@ -26,7 +26,11 @@ ENV = "XLING_THREADS"
 WAIT_POLICY = "PASSIVE"
 _warned: set[tuple[str, int]] = set()  # (setting, count) pairs already warned about in this process
 # Read by the OpenMP and BLAS runtimes when they start, so they must be set before the engines load.
-_RUNTIME_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+_RUNTIME_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
+# numpy's BLAS (OpenBLAS; torch uses MKL) runs the aligner's and matcher's many small products, which gain nothing
+# from a thread per core: on a loaded machine they ran 45-180x slower with two threads than with one (bench-align).
+# One thread unless the user chose otherwise.
+BLAS_VAR, BLAS_THREADS = "OPENBLAS_NUM_THREADS", "1"
 
 
 def available_cores() -> int:
@@ -59,9 +63,11 @@ def clamp_threads(count: int, setting: str = "the thread count") -> int:
     return cores
 
 
-def use_wait_policy() -> str:
-    """Set OMP_WAIT_POLICY to xling's choice unless the user set it; return the policy in force. OpenMP reads it
-    when a runtime starts, so this must run before torch or CTranslate2 is imported."""
+def use_runtime_defaults() -> str:
+    """Set xling's OpenMP wait policy and numpy's BLAS thread count where the user set neither; return the wait
+    policy in force. The runtimes read them when they start, so this must run before torch, CTranslate2 or numpy
+    is imported."""
+    os.environ.setdefault(BLAS_VAR, BLAS_THREADS)
     return os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
 
 
@@ -71,7 +77,7 @@ def use_threads(count: int, setting: str = "the thread count") -> int:
     if count < 1:
         raise InputError(f"The thread count must be 1 or more; got {count}.")
     count = clamp_threads(count, setting)
-    use_wait_policy()
+    use_runtime_defaults()
     os.environ[ENV] = str(count)
     for var in _RUNTIME_VARS:
         os.environ[var] = str(count)

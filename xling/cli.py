@@ -108,9 +108,9 @@ def main(debug: bool, threads: int | None) -> None:
       xling align src.txt ref.txt --mode claims
     """
     # Before any engine loads: OpenMP runtimes read the count and the wait policy once, when they start.
-    from translate.threads import ENV, use_threads, use_wait_policy
+    from translate.threads import ENV, use_runtime_defaults, use_threads
 
-    use_wait_policy()
+    use_runtime_defaults()
     if threads:
         source = click.get_current_context().get_parameter_source("threads")
         use_threads(threads, ENV if source == click.core.ParameterSource.ENVIRONMENT else "--threads")

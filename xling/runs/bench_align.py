@@ -15,10 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 
-# The aligner's matrix products are small (a band of a few dozen columns); with one OpenBLAS thread per core they
-# spend more time waiting on each other than computing, many times so on a machine other jobs share. Read by
-# OpenBLAS when numpy loads, hence before any import that loads it; a value the user set is kept.
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# xling's thread settings (one OpenBLAS thread for the aligner's small products, the OpenMP wait policy), as the
+# CLI sets them: read by the runtimes when numpy and torch load, hence before any import that loads them.
+from translate.threads import use_runtime_defaults  # noqa: E402  (imports no numpy)
+
+use_runtime_defaults()
 
 import random  # noqa: E402
 import statistics  # noqa: E402
