@@ -227,8 +227,11 @@ def _start_paused(out: Path, step: str, files: dict[str, str]) -> subprocess.Pop
     """A process writing `files` into `out` that stops at `step` (the test hook) and waits to be signalled."""
     code = ("import json, sys; from translate.atomic import write_file_set; "
             "write_file_set(sys.argv[1], json.loads(sys.argv[2]))")
+    # A shell without job control starts its background jobs (`make test &`, some CI runners) with SIGINT ignored,
+    # which Python then keeps: give the child the default, so the Ctrl-C test sends a real Ctrl-C (as test_interrupt).
     proc = subprocess.Popen([sys.executable, "-c", code, str(out), json.dumps(files)], cwd=ROOT,
-                            env={**os.environ, PAUSE_ENV: step}, stderr=subprocess.PIPE, text=True)
+                            env={**os.environ, PAUSE_ENV: step}, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     line = proc.stderr.readline()
     assert line.strip() == f"paused at {step}", line + proc.stderr.read()
     return proc
