@@ -66,3 +66,34 @@ def test_compare_with_only_a_copy_says_so_and_stops(tmp_path):
     res = CliRunner().invoke(main, ["compare", str(copy), "-r", str(REFERENCE), "--quiet"])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "Skipped" in res.stderr and "not compared with itself" in res.stderr
+
+
+def test_a_corpus_job_skips_copies_of_any_of_its_references(tmp_path):
+    """Several references (a corpus job): a copy of either one, in other line endings or spacing, is skipped."""
+    from translate.errors import InputError
+    from xling.batch.engine import run_corpus
+
+    second = tmp_path / "second-reference.txt"
+    second.write_text("Cuba and China signed a trade agreement on Monday. Both sides praised it.\n", encoding="utf-8")
+    crlf = _copy(tmp_path, "crlf")
+    (crlf / GERMAN.name).unlink()  # only copies left, so the job stops before any model loads
+    (crlf / "second-copy.txt").write_text("  Cuba and China signed a trade agreement on Monday.\n\nBoth sides "
+                                          "praised it.  \n", encoding="utf-8")
+    notes: list[str] = []
+    with pytest.raises(InputError, match="No source documents"):
+        run_corpus([crlf], [REFERENCE, second], progress=False, log=notes.append)
+    assert sorted(notes) == sorted([
+        "Skipped reference-copy.txt: it holds the same text as the reference 002_ade6ea3ef36ce7e0.txt, so it is not "
+        "compared with itself.",
+        "Skipped second-copy.txt: it holds the same text as the reference second-reference.txt, so it is not "
+        "compared with itself.",
+    ])
+
+
+def test_text_key_ignores_line_endings_and_spacing_only():
+    from xling.pipeline.inputs import text_key
+
+    text = REFERENCE.read_text(encoding="utf-8")
+    assert text_key(text) == text_key(text.replace("\n", "\r\n")) == text_key("\n " + text.replace(" ", "  "))
+    assert text_key(text) != text_key(text.replace("Cuba", "Kuba", 1))
+    assert text_key(text) != text_key(GERMAN.read_text(encoding="utf-8"))

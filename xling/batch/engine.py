@@ -25,7 +25,7 @@ from xling.batch.corpus import CorpusRecord, read_corpus, to_document
 from xling.batch.result import CorpusResult, write_corpus_outputs
 from xling.batch.state import JobState, fingerprint
 from xling.pipeline.compare import notices_for
-from xling.pipeline.inputs import check_reference
+from xling.pipeline.inputs import check_reference, copy_notice, text_key
 from xling.pipeline.results import CompareResult, SourceResult
 from xling.pipeline.stages import EnglishStage, MatchStage, ProfileStage, batch_of, prepare_batch, rows_of
 
@@ -93,6 +93,13 @@ def run_corpus(
         raise InputError("No reference articles found in the paths given with -r.")
     ref_paths = {str(Path(r.path).resolve()) for r in refs if r.path}
     records = [r for r in read_corpus(sources) if not (r.path and str(Path(r.path).resolve()) in ref_paths)]
+    # A copy of a reference among the sources would pair with it and match every claim with itself. Checked on the
+    # raw text (the documents are prepared later, on the workers), so line endings and spacing do not hide it.
+    ref_keys = {text_key(r.text): r.id for r in ref_records}
+    copies = {r.id: ref_keys[key] for r in records if (key := text_key(r.text)) in ref_keys}
+    for source_id, reference_id in copies.items():
+        say(copy_notice(source_id, reference_id))
+    records = [r for r in records if r.id not in copies]
     if not records:
         raise InputError("No source documents to compare (every document given is a reference).")
     # A source's saved pairings and matches hold only under the same references: a new or edited one redoes all.

@@ -36,12 +36,24 @@ def load_inputs(sources: Sources, references: Sequence[str | Path | Document],
             continue  # the reference's own file inside the sources folder: leaving it out needs no word
         copy_of = next((r for r in refs if same_content(doc, r)), None)
         if copy_of is not None:
-            say(f"Skipped {doc.path or doc.doc_id}: it holds the same text as the reference {copy_of.doc_id}, "
-                f"so it is not compared with itself.")
+            say(copy_notice(str(doc.path or doc.doc_id), copy_of.doc_id))
             continue
         docs.append(doc)
     named = with_unique_names([*refs, *docs])
     return named[:len(refs)], named[len(refs):]
+
+
+def copy_notice(source: str, reference: str) -> str:
+    """The one line that says a source was skipped as a copy of a reference (compare and corpus jobs alike)."""
+    return f"Skipped {source}: it holds the same text as the reference {reference}, so it is not compared with itself."
+
+
+def text_key(text: str) -> str:
+    """Raw text with normalisation applied and every run of white space made one space: equal for copies that
+    differ only in line endings or spacing (a corpus job's check, before its documents are prepared)."""
+    from translate.normalize import normalize_text
+
+    return normalize_text(text)
 
 
 def same_content(doc: Document, reference: Document) -> bool:
