@@ -27,8 +27,10 @@ def plot_claims(
     path: str | Path,
     threshold: float | None = None,
     title: str = "Claim matching",
+    possible: float | None = None,
 ) -> Path:
-    """Two panels: score histograms of gold and non-gold candidate pairs; P/R/F1 against the threshold."""
+    """Two panels: score histograms of gold and non-gold candidate pairs; P/R/F1 against the threshold, with the
+    matcher's threshold and the lower cut of its possible matches marked when given."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -62,6 +64,10 @@ def plot_claims(
     if threshold is not None:
         for ax in (left, right):
             ax.axvline(threshold, color="black", linestyle=":", linewidth=1.2, label=f"matcher threshold {threshold:g}")
+    if possible is not None and (threshold is None or possible < threshold):
+        for ax in (left, right):
+            ax.axvline(possible, color="tab:olive", linestyle="-.", linewidth=1.2,
+                       label=f"possible matches from {possible:g}")
     left.legend(loc="upper left", fontsize=9)
     right.legend(loc="best", fontsize=9)
     for ax in (left, right):

@@ -80,12 +80,27 @@ def _is_png(path: Path) -> bool:
     return path.stat().st_size > 10_000 and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_claims_plot_rescores_candidates_with_the_matcher(tmp_path: Path, seed_sentences) -> None:
+def test_claims_plot_rescores_candidates_with_the_matcher(tmp_path: Path, seed_sentences, monkeypatch) -> None:
+    import eval.plots
+    from align.claims import ClaimMatcher
+
+    drawn = {}
+    original = eval.plots.plot_claims
+
+    def spy(*args, **kwargs):
+        drawn.update(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(eval.plots, "plot_claims", spy)
     matches = _write_jsonl(tmp_path / "m.jsonl", _gold_matches(seed_sentences))
     png = tmp_path / "plot.png"
     res = CliRunner().invoke(main, ["eval", "claims", str(matches), str(GOLD), "-r", str(REFERENCE), "--plot", str(png)])
     assert res.exit_code == 0, res.output
     assert _is_png(png)
+    # Both of the matcher's cuts are marked: the match threshold and, below it, where possible matches start.
+    matcher = ClaimMatcher(similarity="hybrid")
+    assert drawn["threshold"] == matcher.threshold_for(False)
+    assert drawn["possible"] == matcher.possible_threshold_for(False) < drawn["threshold"]
 
 
 def test_claims_plot_from_a_candidates_file(tmp_path: Path, seed_sentences) -> None:

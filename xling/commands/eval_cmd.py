@@ -137,6 +137,7 @@ def claims_cmd(matches, gold, reference, sources, candidates, translations_dir, 
     predicted = read_matches(matches)
     scores = claims_scores(predicted, gold_pairs, sources=sorted({p.source for p in predicted}))
     if plot_path is not None:
+        possible = None  # the lower cut is the matcher's: known only when xling rescores the pairs itself
         if candidates is not None:
             pairs = read_matches(candidates)
         else:
@@ -144,7 +145,8 @@ def claims_cmd(matches, gold, reference, sources, candidates, translations_dir, 
             rescored = recompute_candidates(folder, sorted({p.source for p in predicted} | set(names)), reference,
                                             translations_dir, threshold)
             pairs, threshold = rescored["candidates"], threshold if threshold is not None else rescored["threshold"]
-        plot_candidates(pairs, gold_pairs, plot_path, threshold=threshold)
+            possible = rescored["possible_threshold"]
+        plot_candidates(pairs, gold_pairs, plot_path, threshold=threshold, possible=possible)
     if as_json:
         _echo_json(scores)
     else:

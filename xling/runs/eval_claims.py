@@ -58,7 +58,8 @@ def prepared_sentences(folder: str | Path, names: Sequence[str], reference: str 
 
 
 def plot_candidates(candidates: Sequence[PredictedPair], gold: Sequence[GoldPair], path: str | Path,
-                    threshold: float | None = None, title: str = "Claim matching against the gold") -> Path:
+                    threshold: float | None = None, title: str = "Claim matching against the gold",
+                    possible: float | None = None) -> Path:
     """Plot score distributions of gold and other candidate pairs, and P/R/F1 against the threshold."""
     from eval.plots import plot_claims
 
@@ -68,7 +69,7 @@ def plot_candidates(candidates: Sequence[PredictedPair], gold: Sequence[GoldPair
     labels = [bool(h) for h in gold_hits(scored, gold)]
     scores = [float(c.score) for c in scored]
     curve = threshold_curve(scored, gold, thresholds_over(scores))
-    return plot_claims(scores, labels, curve, path, threshold=threshold, title=title)
+    return plot_claims(scores, labels, curve, path, threshold=threshold, title=title, possible=possible)
 
 
 def thresholds_over(scores: Sequence[float], steps: int = 100) -> list[float]:
@@ -122,14 +123,20 @@ def score_all_pairs(sources: Sequence[tuple[Document, Sequence[str] | None]], re
     # "hybrid" falls back to embeddings for a source without translations, as the compare pipeline does.
     matcher = ClaimMatcher(similarity="hybrid", embedder=embedder, threshold=threshold)
     candidates: list[PredictedPair] = []
-    similarity, cuts = {}, {}
+    similarity, cuts, lower = {}, {}, {}
     for doc, translations in sources:
         similarity[doc.doc_id] = matcher.effective_similarity(translations is not None)
         cuts[doc.doc_id] = matcher.threshold_for(translations is not None)
+        lower[doc.doc_id] = matcher.possible_threshold_for(translations is not None)
         candidates += candidate_pairs(matcher, doc, reference, translations)
-    single = set(cuts.values())
     return {"candidates": candidates, "similarity": similarity, "thresholds": cuts,
-            "threshold": single.pop() if len(single) == 1 else None}
+            "threshold": _single(cuts.values()), "possible_threshold": _single(lower.values())}
+
+
+def _single(values) -> float | None:
+    """The one value all sources share, else None (a plot marks a cut only when it holds for every source)."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None
 
 
 def run_setting(docs: Sequence[Document], reference: Document, gold: Sequence[GoldPair],
@@ -279,7 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key, label, _ in SETTINGS:
             run = runs[key]
             plots[key] = str(plot_candidates(run["candidates"], gold, Path(args.results) / f"eval-claims-{key}-{stamp}.png",
-                                             threshold=run["threshold"], title=f"Claim matching on the seeds: {label}"))
+                                             threshold=run["threshold"], title=f"Claim matching on the seeds: {label}",
+                                             possible=run["possible_threshold"]))
             if args.candidates_out:
                 write_jsonl(Path(args.candidates_out) / f"candidates-{key}.jsonl", run["candidates"])
         textberg = None if args.no_textberg else run_textberg(args.textberg, args.bench_seed, args.embedder,
