@@ -15,6 +15,7 @@ import time
 import pytest
 
 from xling.runs import bench_batch as bench
+from xling.runs.memory import status_kib
 
 
 def test_tiny_corpus_gives_the_table_the_ratios_and_a_complete_record(tmp_path, capsys):
@@ -57,7 +58,7 @@ def test_tree_memory_sums_a_process_and_its_children():
         assert set(bench.process_tree(parent.pid)) >= {parent.pid, grandchild}
         with bench.TreeMemory(parent.pid, interval=0.05) as memory:
             time.sleep(0.3)
-        own = bench._status_kib(parent.pid, "VmRSS")
+        own = status_kib(parent.pid, "VmRSS")
         assert memory.samples >= 2 and memory.peak_processes >= 2
         assert memory.peak_rss_kib > own > 0  # the sleeping grandchild's pages are counted too
     finally:

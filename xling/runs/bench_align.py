@@ -121,14 +121,6 @@ def long_pair(folder: Path, n: int, seed: int = 0, drop: float = 0.0) -> tuple[l
     return src, tgt, mt
 
 
-def _reset_peak_rss() -> None:
-    """Start a new peak-memory window for this process (Linux: clear_refs 5 resets VmHWM), where allowed."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
-
-
 def _jobs(sizes: Sequence[int], similarities: Sequence[str], hybrid_max: int) -> list[tuple[int, str]]:
     """The (lines, similarity) rows of the growth table."""
     return [(size, sim) for size in sizes for sim in similarities if sim != "hybrid" or size <= hybrid_max]
@@ -149,7 +141,7 @@ def speed(folder: Path, embedder: str, sizes: Sequence[int], full: int, runs: in
 
     from align.embedders import get_embedder
     from align.parallel import ParallelAligner
-    from xling.runs.bench_translate import _peak_rss_mib  # VmHWM, which _reset_peak_rss restarts
+    from xling.runs.memory import peak_rss_mib, reset_peak_rss  # VmHWM, and its restart per size
 
     model = get_embedder(embedder)
     unique = list(dict.fromkeys(_lines(folder / "dev.de") + _lines(folder / "dev.fr")))
@@ -167,7 +159,7 @@ def speed(folder: Path, embedder: str, sizes: Sequence[int], full: int, runs: in
         for size, sim in jobs:
             src, tgt, mt = long_pair(folder, size, drop=drop)
             times = []
-            _reset_peak_rss()
+            reset_peak_rss()
             for _ in range(1 if (full and size == full) else runs):
                 bar.set_postfix_str(f"{sim} {size:,} lines")
                 load = os.getloadavg()[0]
@@ -177,7 +169,7 @@ def speed(folder: Path, embedder: str, sizes: Sequence[int], full: int, runs: in
                 bar.update(1)
             row = {"similarity": sim, "lines": size, "n_src": len(src), "n_tgt": len(tgt),
                    "seconds": round(statistics.median(times), 2), "min": round(min(times), 2),
-                   "max": round(max(times), 2), "runs": len(times), "peak_rss_mib": round(_peak_rss_mib()),
+                   "max": round(max(times), 2), "runs": len(times), "peak_rss_mib": round(peak_rss_mib()),
                    "load_before_after": [round(load, 2), round(os.getloadavg()[0], 2)]}
             if full and size == full:
                 out["full"] = row

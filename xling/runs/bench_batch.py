@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from xling.runs.bench_translate import _peak_rss_mib
+from xling.runs.memory import peak_rss_mib, pss_kib, status_kib
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGINES = ("local", "ray")
@@ -48,28 +48,6 @@ GUESS_DOCS_PER_S = {"repeated": 8.0, "fresh": 1.5}
 
 
 # ---------------------------------------------------------------------------------------------- process tree memory
-def _status_kib(pid: int, field: str) -> int:
-    """One 'kB' field of /proc/PID/status (VmRSS, VmHWM), 0 when the process is gone or has none."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
-def _pss_kib(pid: int) -> int:
-    """The process's proportional set size (shared pages divided among their users), 0 when unreadable."""
-    try:
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                return int(line.split()[1])
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
 def process_tree(root: int) -> list[int]:
     """`root` and every live process below it (children, their children, ...), read from /proc."""
     parents: dict[int, list[int]] = {}
@@ -111,8 +89,8 @@ class TreeMemory:
     def sample(self) -> None:
         """Take one sample of the tree now."""
         pids = process_tree(self.root)
-        rss = sum(_status_kib(p, "VmRSS") for p in pids)
-        pss = sum(_pss_kib(p) for p in pids)
+        rss = sum(status_kib(p, "VmRSS") for p in pids)
+        pss = sum(pss_kib(p) for p in pids)
         self.peak_rss_kib, self.peak_pss_kib = max(self.peak_rss_kib, rss), max(self.peak_pss_kib, pss)
         self.peak_processes = max(self.peak_processes, len(pids))
         self.samples += 1
@@ -151,7 +129,7 @@ def child(spec: dict) -> dict:
     return {"wall_s": wall, "ray_start_s": ray_start["s"], "docs": len(result.sources),
             "pairs": sorted([p.source_id, p.reference_id] for p in result.pairings if p.paired),
             "digests": {name: hashlib.sha256((out / name).read_bytes()).hexdigest() for name in OUTPUTS},
-            "matches": len(result.matches), "peak_rss_mib": _peak_rss_mib(),
+            "matches": len(result.matches), "peak_rss_mib": peak_rss_mib(),
             "stages": next((line for line in logs if " engine: " in line), "")}
 
 

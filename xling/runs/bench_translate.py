@@ -35,6 +35,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from xling.runs.memory import peak_rss_mib
+
 ROOT = Path(__file__).resolve().parents[2]
 SEED_FILES = [ROOT / "seeds" / "000_2c29ad0641dc83f6.txt", ROOT / "seeds" / "001_2959add6671d93e8.txt"]
 # opus-mt-de-en's shapes (its config.json): the benchmark model has these and random weights.
@@ -83,17 +85,6 @@ def build_model(folder: Path) -> Path:
 
 
 # ---------------------------------------------------------------------------------------------- child process
-def _peak_rss_mib() -> float:
-    """This process's peak resident set size in MiB (VmHWM)."""
-    # Not getrusage: Linux carries ru_maxrss across exec, so a child would report its parent's peak.
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def _hf_runner(spec: dict):
     """A function translating a batch to exactly spec['new_tokens'] tokens with transformers; returns tokens made."""
     import torch
@@ -160,7 +151,7 @@ def child(spec: dict) -> dict:
             tokens += run([subset[i] for i in batch])
         seconds = time.perf_counter() - start
         timings[str(bs)] = {"seconds": seconds, "tokens": tokens, "sentences": len(subset)}
-    return {"timings": timings, "load_s": load_s, "peak_rss_mib": _peak_rss_mib(),
+    return {"timings": timings, "load_s": load_s, "peak_rss_mib": peak_rss_mib(),
             "torch_imported": "torch" in sys.modules}
 
 
