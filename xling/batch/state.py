@@ -19,7 +19,9 @@ from translate.document import Document, Dropped, Sentence
 from xling.pipeline.results import MatchRecord, SourceResult
 
 STATE_DIR = ".xling-batch"
-FORMAT = 2  # bump when the file layout changes; older files are then redone
+# Bump when the file layout or what a saved result holds changes; older files are then redone. 3: possible matches
+# and each match's evidence (a format-2 file would resume without them).
+FORMAT = 3
 
 
 def fingerprint(*parts: object) -> str:
@@ -69,7 +71,8 @@ def _result_to_dict(src: SourceResult) -> dict:
                      "sentences": [asdict(s) for s in doc.sentences], "dropped": [asdict(d) for d in doc.dropped]},
         "translations": src.translations, "translation_status": src.translation_status,
         "translation_note": src.translation_note, "matches": [m.to_dict() for m in src.matches],
-        "possible": [m.to_dict() for m in src.possible], "matching": src.matching, "signature": src.signature, "nearest": src.nearest, "nearest_for_reference": src.nearest_for_reference,
+        "possible": [m.to_dict() for m in src.possible], "matching": src.matching, "signature": src.signature,
+        "nearest": src.nearest, "nearest_for_reference": src.nearest_for_reference,
     }
 
 
@@ -79,6 +82,6 @@ def _result_from_dict(data: dict) -> SourceResult:
                    [Dropped(**x) for x in d["dropped"]], d["path"])
     return SourceResult(doc, data["translations"], data["translation_status"], data["translation_note"],
                         matches=[MatchRecord(**m) for m in data["matches"]], matching=data["matching"],
-                        possible=[MatchRecord(**m) for m in data.get("possible", [])],
+                        possible=[MatchRecord(**m) for m in data["possible"]],
                         signature=data["signature"], nearest=[tuple(x) for x in data["nearest"]],
                         nearest_for_reference=[tuple(x) for x in data["nearest_for_reference"]])
