@@ -175,13 +175,7 @@ def _matching_note(matcher, has_translations: bool) -> str:
 
 def _record(doc: Document, src: SourceResult, reference_id: str, m) -> MatchRecord:
     """Turn the matcher's ClaimMatch into a MatchRecord carrying the source's original and translation."""
-    from align.evidence import find_evidence
-
     i = int(m.source_index)
-    # An English source is compared as written; any other source through its translation, else as the original.
-    english = src.translations[i] if src.translations is not None else None
-    evidence = find_evidence(english if english is not None else doc.sentences[i].text, m.reference_text,
-                             translated=english is not None)
     return MatchRecord(
         source=doc.doc_id,
         source_lang=doc.lang,
@@ -192,7 +186,7 @@ def _record(doc: Document, src: SourceResult, reference_id: str, m) -> MatchReco
         reference_index=int(m.reference_index),
         reference_text=m.reference_text,
         score=round(float(m.score), 4),
-        evidence=evidence.to_dict(),
+        evidence=src.pair_evidence(i, m.reference_text).to_dict(),
     )
 
 

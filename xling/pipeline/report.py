@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 import jinja2
 from markupsafe import Markup, escape
 
-from align.evidence import Evidence, find_evidence
 from translate.langid import LANG_NAMES
 from translate.prepare import UNDETERMINED
 from xling.pipeline.results import UNAVAILABLE_NOTICE, score_text, unavailable_parts
 
 if TYPE_CHECKING:
+    from align.evidence import Evidence
     from align.pairing import Pairing
     from translate.document import Document, Sentence
-    from xling.pipeline.results import CompareResult, MatchRecord, SourceResult
+    from xling.pipeline.results import CompareResult, SourceResult
 
 # With more sources than this, each source's table starts folded (a <details> element, so no script is needed):
 # a batch of hundreds of articles then opens on the summary and the navigation instead of a page miles long.
@@ -338,14 +338,6 @@ def _text(text: str, lang: str, marks: Iterable[tuple[int, int, str]] = ()) -> T
     return Text(text, lang, _dir(lang), tuple(marks))
 
 
-def _pair_evidence(src: SourceResult, m: MatchRecord) -> Evidence:
-    """The evidence of a pair, found in the text that was compared: the translation (an English source's own
-    text), else the original."""
-    compared = src.translations[m.source_index] if src.translations is not None else None
-    return find_evidence(m.source_text if compared is None else compared, m.reference_text,
-                         translated=compared is not None)
-
-
 def _evidence_line(ev: Evidence) -> str:
     """ "names: Cuba, China; numbers: 25" for the report, or "" when the two sentences share none."""
     parts = [(label, forms) for label, forms in (("names", ev.names), ("numbers", ev.numbers), ("words", ev.words))
@@ -383,7 +375,7 @@ def _source_view(result: CompareResult, src: SourceResult, id_: str) -> SourceVi
     # gathered over all of its pairs.
     source_marks: dict[int, list[tuple[int, int, str]]] = {}
     for m, possible in [*((m, False) for m in src.matches), *((m, True) for m in src.possible)]:
-        ev = _pair_evidence(src, m)
+        ev = src.pair_evidence(m.source_index, m.reference_text)
         source_marks.setdefault(m.source_index, []).extend(ev.source_spans)
         ref_text = _text(m.reference_text, _lang_of(ref, m.reference_index, ref.lang), ev.reference_spans)
         by_index.setdefault(m.source_index, []).append(
@@ -433,7 +425,7 @@ def _reference_row(result: CompareResult, index: int, docs: dict[str, Document])
         out = []
         for m in sorted(records, key=lambda m: (m.source, -m.score)):
             src = sources.get(m.source)
-            ev = _pair_evidence(src, m) if src is not None else None
+            ev = src.pair_evidence(m.source_index, m.reference_text) if src is not None else None
             marks = ev.source_spans if ev is not None else ()
             ref_marks.extend(ev.reference_spans if ev is not None else ())
             # The marks lie in the compared text: the translation when one is shown, else the original.

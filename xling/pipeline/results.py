@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
 
 from translate.document import Document
+
+if TYPE_CHECKING:
+    from align.evidence import Evidence
 
 # The one wording of the notice that sources are shown without translation: stderr, find and the report (which
 # fills the same fields with markup) all use it.
@@ -89,6 +93,15 @@ class SourceResult:
     def nearest_reference(self, index: int) -> tuple[int, float] | None:
         """The reference sentence scoring highest with sentence `index` (kept or not) and its score."""
         return self.nearest[index] if index < len(self.nearest) else None
+
+    def pair_evidence(self, source_index: int, reference_text: str) -> Evidence:
+        """What sentence `source_index` and a reference sentence share, found in the text that was compared: its
+        translation (an English source's own text), else its original. matches.jsonl and the report both use it."""
+        from align.evidence import find_evidence
+
+        compared = self.translations[source_index] if self.translations is not None else None
+        return find_evidence(self.document.sentences[source_index].text if compared is None else compared,
+                             reference_text, translated=compared is not None)
 
     def translation_of(self, index: int) -> str | None:
         """The English translation of sentence `index`, or None when there is none to show."""
