@@ -30,11 +30,14 @@ def load_inputs(sources: Sources, references: Sequence[str | Path | Document],
     None)."""
     refs = [load_reference(r) for r in references]
     say = log or (lambda msg: print(msg, file=sys.stderr))
+    ref_keys: dict[str, Document] = {}
+    for ref in refs:
+        ref_keys.setdefault(content_key(ref), ref)  # the first of two identical references names the copy
     docs = []
     for doc in _load_all(sources):
         if any(same_file(doc, r) for r in refs):
             continue  # the reference's own file inside the sources folder: leaving it out needs no word
-        copy_of = next((r for r in refs if same_content(doc, r)), None)
+        copy_of = ref_keys.get(content_key(doc)) if doc.sentences else None
         if copy_of is not None:
             say(copy_notice(str(doc.path or doc.doc_id), copy_of.doc_id))
             continue
@@ -56,15 +59,10 @@ def text_key(text: str) -> str:
     return normalize_text(text)
 
 
-def same_content(doc: Document, reference: Document) -> bool:
-    """True when `doc` holds the reference's text: the same prepared sentences, whatever the file's name, line
-    endings or spacing."""
-    return bool(doc.sentences) and content_key(doc) == content_key(reference)
-
-
 def content_key(doc: Document) -> str:
     """A document's prepared text with normalisation applied and every run of white space made one space, so
-    that a change of line breaks that moves a sentence boundary still gives the same key."""
+    that a change of line breaks that moves a sentence boundary still gives the same key: equal for a copy of a
+    reference whatever its file's name, line endings or spacing."""
     from translate.normalize import normalize_text
 
     return " ".join(normalize_text(s.text, doc.lang) for s in doc.sentences)
